@@ -1,0 +1,93 @@
+"""Steward: the union's app for reassignment notices, cases, roster requests and digests."""
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, render_template
+from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from union import config as config_module
+from union.extensions import csrf, db, limiter, login_manager, mail, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the app: configuration, extensions, blueprints, commands, error pages."""
+    app = Flask(
+        __name__,
+        instance_path=str(ROOT / "instance"),
+        template_folder=str(ROOT / "templates"),
+        static_folder="static",
+    )
+    config_module.load_config(app, test_config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+
+    if app.config["PROXY_COUNT"]:
+        count = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)  # type: ignore[method-assign]
+
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_error_pages(app)
+
+    from union import cli
+
+    cli.init_app(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from union import models  # noqa: F401  (every model registered before the mappers configure)
+    from union.core import db as core_db
+    from union.core import jobs  # noqa: F401  (registers the core's scheduled jobs)
+    from union.core.outbox import send_committed
+
+    db.init_app(app)
+    core_db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    mail.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please log in to see that page."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+
+    @app.after_request
+    def _send_committed_mail(response):  # type: ignore[no-untyped-def]
+        send_committed()
+        return response
+
+    from union.core.templating import init_app as init_templating
+
+    init_templating(app)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from union.admin import bp as admin_bp
+    from union.auth import bp as auth_bp
+    from union.home import bp as home_bp
+
+    app.register_blueprint(home_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(admin_bp, url_prefix="/admin")
+
+
+def _register_error_pages(app: Flask) -> None:
+    @app.errorhandler(HTTPException)
+    def _http_error(error: HTTPException):  # type: ignore[no-untyped-def]
+        if error.code is None or error.code < 400:
+            return error
+        return render_template("errors/error.html", error=error), error.code
+
+    @app.errorhandler(500)
+    def _server_error(error: Exception):  # type: ignore[no-untyped-def]
+        db.session.rollback()
+        return render_template("errors/error.html", error=None), 500

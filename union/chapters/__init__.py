@@ -1,0 +1,1 @@
+"""Chapters, the agency catalogue and rep coverage (admin pages live in ``union.admin``)."""

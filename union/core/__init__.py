@@ -1,0 +1,1 @@
+"""Pieces every feature shares: time, enums, audit, outbox, permissions, scheduler."""

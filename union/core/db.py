@@ -1,0 +1,57 @@
+"""Database wiring: SQLite pragmas and transaction mode, the audit-log guard."""
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any
+
+from flask import Flask, request
+from sqlalchemy import event
+from sqlalchemy.engine import Connection, Engine
+
+# SQLite only lets one writer in at a time. A transaction that reads and then writes under
+# the default DEFERRED mode can fail at once with "database is locked" when another writer
+# got in between; beginning it IMMEDIATE takes the write lock up front and waits (busy
+# timeout) instead. Safe requests only read, so they begin DEFERRED and never queue.
+_begin_immediate: ContextVar[bool] = ContextVar("sqlite_begin_immediate", default=True)
+_busy_timeout_ms: int = 15000
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_on_connect(dbapi_connection: Any, connection_record: Any) -> None:
+    if not isinstance(dbapi_connection, sqlite3.Connection):
+        return
+    # Let SQLAlchemy's "begin" event emit BEGIN itself (pysqlite would defer it).
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute(f"PRAGMA busy_timeout={int(_busy_timeout_ms)}")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+@event.listens_for(Engine, "begin")
+def _sqlite_on_begin(conn: Connection) -> None:
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if _begin_immediate.get() else "BEGIN")
+
+
+@contextmanager
+def read_only_transactions() -> Iterator[None]:
+    """Begin SQLite transactions DEFERRED inside this block (code that only reads)."""
+    token = _begin_immediate.set(False)
+    try:
+        yield
+    finally:
+        _begin_immediate.reset(token)
+
+
+def init_app(app: Flask) -> None:
+    global _busy_timeout_ms
+    _busy_timeout_ms = app.config["SQLITE_BUSY_TIMEOUT_MS"]
+
+    @app.before_request
+    def _choose_transaction_mode() -> None:
+        _begin_immediate.set(request.method not in {"GET", "HEAD", "OPTIONS"})
