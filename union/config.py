@@ -112,7 +112,8 @@ def load_config(app: Flask, test_config: dict[str, Any] | None = None) -> None:
         "PREFERRED_URL_SCHEME": "https" if https else "http",
         "PROXY_COUNT": _int("PROXY_COUNT", 0),
         "WTF_CSRF_TIME_LIMIT": None,
-        # Accounts.
+        # Accounts. scrypt is deliberately slow; only the test suite picks a cheaper hash.
+        "PASSWORD_HASH_METHOD": "scrypt",
         "PASSWORD_RESET_MAX_AGE": _int("PASSWORD_RESET_MAX_AGE", 3600),
         "LOGIN_MAX_FAILURES_PER_ACCOUNT": _int("LOGIN_MAX_FAILURES_PER_ACCOUNT", 5),
         "LOGIN_MAX_FAILURES_PER_ADDRESS": _int("LOGIN_MAX_FAILURES_PER_ADDRESS", 20),
