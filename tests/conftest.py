@@ -81,6 +81,16 @@ class Databases:
         admin.dispose()
 
 
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    reason = _postgres_unavailable_reason()
+    if reason is None:
+        url = make_url(_pg_admin_url()).render_as_string()
+        return [f"PostgreSQL leg: ON ({url}; a fresh database per run)"]
+    if os.environ.get("STEWARD_REQUIRE_POSTGRES") == "1":
+        return [f"PostgreSQL leg: REQUIRED but unavailable, its tests will FAIL. {reason}"]
+    return [f"PostgreSQL leg: SKIPPED. {reason}. Set TEST_DATABASE_URL to run it."]
+
+
 @pytest.fixture(scope="session")
 def databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Databases]:
     dbs = Databases(tmp_path_factory.mktemp("databases"))
