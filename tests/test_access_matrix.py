@@ -1,0 +1,146 @@
+"""Who may open what: every route of the app, for every kind of visitor.
+
+The table below is the access policy in one place. The test walks the app's own URL map,
+so a route added without an entry here fails the suite until someone decides who may
+use it.
+"""
+
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from tests.factories import login, make_chapter, make_user
+from union.auth.services import make_reset_token
+from union.chapters.models import Agency
+from union.core.outbox import queue_email
+from union.extensions import db
+
+ROLES = ("anonymous", "member", "other_rep", "rep", "admin")
+LOGIN = "login"  # a redirect to the login page
+
+# Expected answers by role. A set means any of those is right (e.g. 200 when a form
+# re-renders with errors, 302 when it redirects after doing nothing harmful).
+PUBLIC = dict.fromkeys(ROLES, 200)
+ANONYMOUS_ONLY = {"anonymous": 200, **dict.fromkeys(ROLES[1:], 302)}
+LOGGED_IN = {"anonymous": LOGIN, **dict.fromkeys(ROLES[1:], 200)}
+ADMIN_ONLY = {"anonymous": LOGIN, "member": 403, "other_rep": 403, "rep": 403, "admin": 200}
+ADMIN_POST = {**ADMIN_ONLY, "admin": {200, 302}}
+
+
+@dataclass(frozen=True)
+class Rule:
+    get: dict[str, Any] | None = None
+    post: dict[str, Any] | None = None
+
+
+ACCESS: dict[str, Rule] = {
+    "home.index": Rule(get=LOGGED_IN),
+    "auth.login": Rule(
+        get=ANONYMOUS_ONLY, post={"anonymous": 200, **dict.fromkeys(ROLES[1:], 302)}
+    ),
+    "auth.logout": Rule(post={"anonymous": LOGIN, **dict.fromkeys(ROLES[1:], 302)}),
+    "auth.register": Rule(get=ANONYMOUS_ONLY, post=ANONYMOUS_ONLY),
+    "auth.forgot_password": Rule(get=PUBLIC, post=PUBLIC),
+    "auth.reset_password": Rule(get=PUBLIC, post=PUBLIC),
+    "auth.account": Rule(get=LOGGED_IN, post=LOGGED_IN),
+    "auth.change_password": Rule(post=LOGGED_IN),
+    "admin.chapters": Rule(get=ADMIN_ONLY),
+    "admin.new_chapter": Rule(get=ADMIN_ONLY, post=ADMIN_POST),
+    "admin.edit_chapter": Rule(get=ADMIN_ONLY, post=ADMIN_POST),
+    "admin.regenerate_invite_code": Rule(post={**ADMIN_ONLY, "admin": 302}),
+    "admin.users": Rule(get=ADMIN_ONLY),
+    "admin.edit_user": Rule(get=ADMIN_ONLY, post=ADMIN_POST),
+    "admin.agencies": Rule(get=ADMIN_ONLY),
+    "admin.new_agency": Rule(get=ADMIN_ONLY, post=ADMIN_POST),
+    "admin.edit_agency": Rule(get=ADMIN_ONLY, post=ADMIN_POST),
+    "admin.outbox": Rule(get=ADMIN_ONLY),
+    "admin.retry_mail": Rule(post={**ADMIN_ONLY, "admin": 302}),
+    "admin.audit_log": Rule(get=ADMIN_ONLY),
+}
+
+
+@pytest.fixture
+def world(ctx):
+    """Two chapters; a member and a rep of the first; a rep of the second; an admin."""
+    chapter, other_chapter = make_chapter(), make_chapter()
+    people = {
+        "member": make_user("member", chapter=chapter),
+        "rep": make_user("rep", covers=[chapter]),
+        "other_rep": make_user("rep", covers=[other_chapter]),
+        "admin": make_user("admin"),
+    }
+    message = queue_email("test", "x@example.org", "Test", "password_reset",
+                          user=people["member"], token="t", minutes=1)  # fmt: skip
+    db.session.commit()
+    params = {
+        "chapter_id": chapter.id,
+        "user_id": people["member"].id,
+        "agency_id": db.session.scalars(db.select(Agency.id)).first(),
+        "message_id": message.id,
+        "token": make_reset_token(people["member"]),
+    }
+    return {"people": people, "params": params, **_feature_params(chapter, people)}
+
+
+def _feature_params(chapter, people) -> dict[str, Any]:
+    """Objects of later features (notices, cases…) join ``params`` as they arrive."""
+    return {}
+
+
+def _routes(app) -> list[tuple[str, str, str]]:
+    routes = []
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint == "static":
+            continue
+        for method in sorted(rule.methods & {"GET", "POST"}):
+            routes.append((rule.endpoint, method, rule.rule))
+    return routes
+
+
+def test_every_route_has_an_access_rule(app):
+    missing = sorted({e for e, _, _ in _routes(app) if e not in ACCESS})
+    assert missing == [], f"add these endpoints to ACCESS in {__file__}: {missing}"
+    stale = sorted(set(ACCESS) - {e for e, _, _ in _routes(app)})
+    assert stale == [], f"ACCESS names endpoints that no longer exist: {stale}"
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_each_role_gets_what_the_policy_says(app, world, role):
+    client = app.test_client()
+    if role != "anonymous":
+        assert login(client, world["people"][role]).status_code == 302
+    wrong = []
+    for endpoint, method, _rule_text in _routes(app):
+        rule = ACCESS[endpoint]
+        expected_by_role = rule.get if method == "GET" else rule.post
+        if expected_by_role is None:
+            continue
+        url = _build(app, endpoint, world["params"])
+        response = client.open(url, method=method, data={})
+        expected = expected_by_role[role]
+        if not _matches(response, expected):
+            wrong.append(
+                f"{method} {url} ({endpoint}): got {response.status_code}, want {expected}"
+            )
+        if endpoint == "auth.logout" and response.status_code == 302 and role != "anonymous":
+            login(client, world["people"][role])  # log back in for the rest of the walk
+    assert wrong == [], f"as {role}:\n" + "\n".join(wrong)
+
+
+def _build(app, endpoint: str, params: dict[str, Any]) -> str:
+    rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
+    missing = rule.arguments - set(params)
+    assert not missing, f"no test object for {missing} in {endpoint}: add it to the world fixture"
+    with app.test_request_context():
+        from flask import url_for
+
+        return url_for(endpoint, **{name: params[name] for name in rule.arguments})
+
+
+def _matches(response, expected) -> bool:
+    if expected == LOGIN:
+        return response.status_code == 302 and "/login" in response.headers["Location"]
+    if isinstance(expected, set):
+        return response.status_code in expected
+    return response.status_code == expected
