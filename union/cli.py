@@ -4,6 +4,7 @@
 import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, routes_command, shell_command, with_appcontext
+from werkzeug.serving import run_simple
 
 from union.auth.models import Role
 from union.extensions import db
@@ -107,7 +108,8 @@ def run_command(host: str, port: int) -> None:
 
         start_in_process(app)
     click.echo(f"Steward is serving on http://{host}:{port}  (Ctrl+C to stop)")
-    app.run(host=host, port=port, threaded=True, use_reloader=False, debug=False)
+    # Flask refuses app.run() inside its own CLI; werkzeug's server is what it would use.
+    run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
 
 
 @click.command("scheduler")
