@@ -34,7 +34,7 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 # axe-core and the Nu HTML Checker for the accessibility tests, from the npm registry.
 node_modules/.installed: package.json package-lock.json
 	@if command -v npm >/dev/null 2>&1; then \
-		npm ci --no-audit --no-fund --loglevel=error && touch $@; \
+		npm ci --ignore-scripts --no-audit --no-fund --loglevel=error && touch $@; \
 	else \
 		echo "npm not found: the accessibility test will say it is skipped."; \
 	fi
