@@ -23,13 +23,9 @@ from union.auth.models import User
 from union.chapters import services as chapter_services
 from union.chapters.models import Agency, Chapter
 from union.core.outbox import OutboxMessage
+from union.core.pagination import page_arg, paginate
 from union.core.permissions import admin_required
 from union.extensions import db
-
-
-def _page_arg() -> int:
-    value = request.args.get("page", "1")
-    return int(value) if value.isdigit() and len(value) < 7 else 1
 
 
 def _filters(**values: Any) -> dict[str, Any]:
@@ -124,9 +120,9 @@ def users() -> str:
     search = form.q.data if not form.q.errors else None
     role = form.role.data if not form.role.errors else None
     chapter_id = form.chapter.data if not form.chapter.errors else None
-    page = services.paginate(
+    page = paginate(
         services.users_query(search=search, role=role, chapter_id=chapter_id),
-        _page_arg(),
+        page_arg(),
         options=services.USER_LIST_OPTIONS,
     )
     return render_template(
@@ -228,7 +224,7 @@ def outbox() -> str:
     view = request.args.get("status", "open")
     if view not in services.MAIL_VIEWS:
         view = "open"
-    page = services.paginate(services.outbox_query(view), _page_arg())
+    page = paginate(services.outbox_query(view), page_arg())
     return render_template(
         "admin/outbox.html",
         page=page,
@@ -267,8 +263,8 @@ def audit_log() -> str:
     form.validate()
     action = form.action.data if not form.action.errors else None
     actor = form.actor.data if not form.actor.errors else None
-    page = services.paginate(
-        services.audit_query(action_prefix=action, actor=actor), _page_arg(), scalars=False
+    page = paginate(
+        services.audit_query(action_prefix=action, actor=actor), page_arg(), scalars=False
     )
     return render_template(
         "admin/audit_log.html",
