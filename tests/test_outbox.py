@@ -118,8 +118,8 @@ def test_two_senders_at_once_send_each_message_once(ctx, smtp_server, database_u
         )
     db.session.commit()
 
-    from union import create_app
     from tests.conftest import _test_config
+    from union import create_app
 
     results: list[int] = []
     errors: list[BaseException] = []
@@ -169,8 +169,10 @@ def test_duplicate_key_is_refused_by_the_database(ctx):
 
     user = make_user()
     for _ in range(2):
-        queue_email("digest", user.email, "Digest", "password_reset", user=user, key="rep1.2026-11-29",
-                    token="t", minutes=1)  # fmt: skip
+        queue_email(
+            "digest", user.email, "Digest", "password_reset",
+            user=user, key="rep1.2026-11-29", token="t", minutes=1,
+        )  # fmt: skip
     with pytest.raises(IntegrityError):
         db.session.commit()
     db.session.rollback()
