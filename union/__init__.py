@@ -65,9 +65,11 @@ def _init_extensions(app: Flask) -> None:
         send_committed()
         return response
 
+    from union.core.security import init_app as init_security
     from union.core.templating import init_app as init_templating
 
     init_templating(app)
+    init_security(app)
 
 
 def _register_blueprints(app: Flask) -> None:
