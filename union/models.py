@@ -1,16 +1,26 @@
 """Every model, imported in one place so the metadata (and Alembic) sees the whole schema."""
 
 from union.auth.models import LoginAttempt, Role, User
+from union.cases.models import Case, CaseEvent, CaseReferenceCounter, CaseStatus
 from union.chapters.models import Agency, Chapter, DayKind, rep_coverage
 from union.core.audit import AuditEntry
 from union.core.outbox import OutboxMessage, OutboxStatus
+from union.notices.models import Attachment, Notice, NoticeChoice, NoticeStatus
 
 __all__ = [
     "Agency",
+    "Attachment",
     "AuditEntry",
+    "Case",
+    "CaseEvent",
+    "CaseReferenceCounter",
+    "CaseStatus",
     "Chapter",
     "DayKind",
     "LoginAttempt",
+    "Notice",
+    "NoticeChoice",
+    "NoticeStatus",
     "OutboxMessage",
     "OutboxStatus",
     "Role",
