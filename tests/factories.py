@@ -1,6 +1,7 @@
 """Build the people and chapters a test needs, through the app's own services."""
 
 import itertools
+from datetime import date, timedelta
 from typing import Any
 
 from flask.testing import FlaskClient
@@ -9,7 +10,9 @@ from union.auth.models import Role, User
 from union.auth.services import create_user
 from union.chapters.models import Agency, Chapter
 from union.chapters.services import create_chapter
+from union.core.time import local_time, utcnow
 from union.extensions import db
+from union.notices import services as notice_services
 
 PASSWORD = "correct horse battery staple"
 _seq = itertools.count(1)
@@ -62,3 +65,65 @@ def login(client: FlaskClient, user: User | str, password: str = PASSWORD) -> An
 
 def logout(client: FlaskClient) -> Any:
     return client.post("/logout")
+
+
+# -- notices ---------------------------------------------------------------------------
+
+DATE_FIELDS = {"notified_on", "starts_on", "ends_on", "reply_by"}
+
+# Small files with real signatures: the app reads the type from the content.
+PDF_BYTES = b"%PDF-1.4\n1 0 obj <</Type /Catalog>> endobj\ntrailer <</Root 1 0 R>>\n%%EOF\n"
+PNG_BYTES = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00"
+    b"\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x01\x01\x01\x00\x18\xdd\x8d"
+    b"\xb4\x00\x00\x00\x00IEND\xaeB`\x82"
+)
+JPEG_BYTES = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00\xff\xd9"
+EML_BYTES = (
+    b"From: Field Office Director <director@agency.example>\r\n"
+    b"To: Staff <staff@agency.example>\r\n"
+    b"Subject: Availability for ERO support detail\r\n"
+    b"Date: Mon, 2 Mar 2026 09:14:00 -0500\r\n"
+    b"\r\n"
+    b"Your name was put forward. Say by Friday if you are available.\r\n"
+)
+
+
+def notice_answers(member: User, **overrides: Any) -> dict[str, Any]:
+    """A complete notice as the form posts it (field name -> value)."""
+    today = local_time(utcnow(), member.chapter.timezone).date()
+    ice = db.session.scalar(db.select(Agency).where(Agency.code == "ICE-ERO"))
+    answers: dict[str, Any] = {
+        "kind": "detail",
+        "willingness": "directed",
+        "how_told": "email",
+        "home_agency_id": str(member.chapter.agency_id),
+        "home_office": "Atlanta Field Office",
+        "receiving_agency": str(ice.id),
+        "receiving_unit": "ERO Atlanta",
+        "duties": ["arrests", "transport"],
+        "notified_on": (today - timedelta(days=3)).isoformat(),
+        "starts_on": (today + timedelta(days=7)).isoformat(),
+        "ends_on": (today + timedelta(days=97)).isoformat(),
+        "reply_by": (today + timedelta(days=1)).isoformat(),
+        "training_status": "none",
+        "training_gaps": ["use_of_force", "immigration_law"],
+        "pay_items": ["none_offered"],
+        "statement": "We were told by email on Friday.",
+    }
+    answers.update(overrides)
+    return answers
+
+
+def make_notice(member: User, *, submit: bool = True, **overrides: Any) -> Any:
+    """A notice of ``member``, through the services: submitted (with its case), or a draft."""
+    fields = {
+        name: date.fromisoformat(value) if name in DATE_FIELDS and value else value
+        for name, value in notice_answers(member, **overrides).items()
+    }
+    notice = notice_services.new_draft(member)
+    notice_services.save_draft(notice, fields, actor=member)
+    if submit:
+        notice_services.submit_notice(notice, actor=member)
+    db.session.commit()
+    return notice
