@@ -76,11 +76,13 @@ def _register_blueprints(app: Flask) -> None:
     from union.admin import bp as admin_bp
     from union.auth import bp as auth_bp
     from union.home import bp as home_bp
+    from union.members import bp as members_bp
     from union.notices import bp as notices_bp
 
     app.register_blueprint(home_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(members_bp)
     app.register_blueprint(notices_bp, url_prefix="/notices")
 
 

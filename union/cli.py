@@ -1,5 +1,8 @@
 """The ``union`` command: ``union db upgrade``, ``union create-user``, ``union demo-data``,
-``union run``, ``union scheduler``, ``union send-mail`` (plus ``shell`` and ``routes``)."""
+``union import-members``, ``union run``, ``union scheduler``, ``union send-mail`` (plus
+``shell`` and ``routes``)."""
+
+from pathlib import Path
 
 import click
 from flask import Flask, current_app
@@ -133,10 +136,93 @@ def send_mail_command() -> None:
     click.echo(f"Sent {deliver_pending()} message(s).")
 
 
+@click.command("import-members")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--chapter", "chapter_number", required=True, help="Chapter number.")
+@click.option(
+    "--map",
+    "overrides",
+    multiple=True,
+    metavar="FIELD=COLUMN",
+    help="Use COLUMN of the file for FIELD (repeatable; FIELD= leaves it out). Otherwise "
+    "the chapter's last mapping, or a guess from the column names.",
+)
+@click.option("--dry-run", is_flag=True, help="Show what would change; change nothing.")
+@click.option("--yes", is_flag=True, help="Import without asking for confirmation.")
+@with_appcontext
+def import_members_command(
+    file: Path, chapter_number: str, overrides: tuple[str, ...], dry_run: bool, yes: bool
+) -> None:
+    """Import a chapter's member list from CSV or XLSX (dry run first, then confirm)."""
+    from union.chapters.services import chapter_by_number
+    from union.members import imports
+    from union.members.matching import match_pending
+    from union.members.models import ImportRun, ImportStatus
+    from union.members.spreadsheets import UnreadableFile, read_path
+
+    chapter = chapter_by_number(chapter_number)
+    if chapter is None:
+        raise click.BadParameter(f"there is no chapter {chapter_number}", param_hint="--chapter")
+    try:
+        sheet = read_path(file, max_rows=current_app.config["MEMBER_IMPORT_MAX_ROWS"])
+    except UnreadableFile as error:
+        raise click.ClickException(f"{file.name}: {error}") from error
+    remembered = imports.remembered_mapping(chapter)
+    columns = imports.guess_columns(sheet.headers, remembered.columns if remembered else None)
+    for override in overrides:
+        name, _, header = override.partition("=")
+        if name not in imports.FIELDS_BY_NAME:
+            known = ", ".join(imports.FIELDS_BY_NAME)
+            raise click.BadParameter(f"no field {name!r}; fields: {known}", param_hint="--map")
+        columns[name] = header
+    columns = {name: header for name, header in columns.items() if header}
+    click.echo(f"{file.name}: {len(sheet.rows)} rows; columns: {', '.join(sheet.headers)}")
+    for f in imports.FIELDS:
+        click.echo(f"  {f.label:<15} <- {columns.get(f.name, '(not in the file)')}")
+    problems = imports.mapping_problems(columns, sheet.headers)
+    if problems:
+        raise click.ClickException(" ".join(problems.values()) + " Use --map FIELD=COLUMN.")
+    offices = remembered.known_offices if remembered else []
+    plan = imports.plan_import(chapter, sheet, columns, offices)
+    counts = plan.counts()
+    click.echo(
+        f"Would add {counts['created']}, update {counts['updated']}, leave "
+        f"{counts['unchanged']} as they are, flag {counts['flagged_missing']} missing; "
+        f"{counts['errors']} rows cannot be taken."
+    )
+    for error in plan.errors:
+        where = f"row {error.row}" if error.row else "row"
+        click.echo(f"  {where}: {error.member_number or '-'} {error.name or '-'}: {error.reason}")
+    if dry_run:
+        click.echo("Dry run: nothing was changed.")
+        return
+    if not plan.changes_anything:
+        click.echo("Nothing to change: the list on file already says the same.")
+        return
+    if not yes:
+        click.confirm(f"Import into {chapter.label}?", abort=True)
+    run = ImportRun(chapter_id=chapter.id, filename=file.name, columns=columns,
+                    known_offices=offices, status=ImportStatus.RUNNING)  # fmt: skip
+    db.session.add(run)
+    with click.progressbar(length=max(plan.total_rows, 1), label="Importing") as bar:
+        imports.apply_plan(chapter, plan, run=run, progress=lambda done: bar.update(done - bar.pos))
+    imports.remember_mapping(chapter, columns, offices)
+    matched = match_pending(chapter)
+    imports.finish_run(run, plan)
+    _commit_and_send()
+    click.echo(
+        f"Imported into {chapter.label}: {counts['created']} added, {counts['updated']} "
+        f"updated, {counts['unchanged']} unchanged, {counts['flagged_missing']} flagged "
+        f"missing, {counts['errors']} rows refused"
+        + (f"; {matched} waiting registrations verified." if matched else ".")
+    )
+
+
 def init_app(app: Flask) -> None:
     for command in (
         create_user_command,
         demo_data_command,
+        import_members_command,
         run_command,
         scheduler_command,
         send_mail_command,

@@ -1,10 +1,11 @@
 """Every model, imported in one place so the metadata (and Alembic) sees the whole schema."""
 
-from union.auth.models import LoginAttempt, Role, User
+from union.auth.models import LoginAttempt, Role, User, Verification
 from union.cases.models import Case, CaseEvent, CaseReferenceCounter, CaseStatus
 from union.chapters.models import Agency, Chapter, DayKind, rep_coverage
 from union.core.audit import AuditEntry
 from union.core.outbox import OutboxMessage, OutboxStatus
+from union.members.models import ImportMapping, ImportRun, ImportStatus, Member
 from union.notices.models import Attachment, Notice, NoticeChoice, NoticeStatus
 
 __all__ = [
@@ -17,7 +18,11 @@ __all__ = [
     "CaseStatus",
     "Chapter",
     "DayKind",
+    "ImportMapping",
+    "ImportRun",
+    "ImportStatus",
     "LoginAttempt",
+    "Member",
     "Notice",
     "NoticeChoice",
     "NoticeStatus",
@@ -25,5 +30,6 @@ __all__ = [
     "OutboxStatus",
     "Role",
     "User",
+    "Verification",
     "rep_coverage",
 ]

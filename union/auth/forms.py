@@ -80,6 +80,13 @@ class RegisterForm(FlaskForm):
         description="Not your work address: union business belongs on personal email.",
     )
     use_government_address = BooleanField("I understand; use this government address anyway")
+    member_number = StringField(
+        "Member number (optional)",
+        validators=[Length(max=32)],
+        filters=[lambda v: v.strip() if v else v],
+        description="From your union card. With it (or the email the union has for you) "
+        "your chapter can confirm your membership at once.",
+    )
     password = PasswordField(
         "Password",
         validators=[DataRequired("Choose a password."), StrongPassword()],

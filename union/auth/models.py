@@ -31,13 +31,21 @@ def is_government_address(email: str) -> bool:
     return domain.endswith(GOVERNMENT_SUFFIXES) or domain in {"gov", "mil"}
 
 
+class Verification(enum.StrEnum):
+    """Whether the chapter knows this person is one of its members."""
+
+    VERIFIED = "verified"  # on the chapter's list, invited, created by staff, or approved
+    PENDING = "pending"  # registered with the invite code; a rep has yet to decide
+    REJECTED = "rejected"  # a rep found they are not a member: they cannot log in
+
+
 def new_session_token() -> str:
     return secrets.token_urlsafe(24)
 
 
 class User(UserMixin, db.Model):
     __tablename__ = "users"
-    __table_args__ = (enum_check("role", Role),)
+    __table_args__ = (enum_check("role", Role), enum_check("verification", Verification))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
@@ -49,6 +57,12 @@ class User(UserMixin, db.Model):
     chapter_id: Mapped[int | None] = mapped_column(
         ForeignKey("chapters.id", ondelete="SET NULL"), index=True
     )
+    # Accounts made before verification existed, and by staff, count as verified.
+    verification: Mapped[str] = mapped_column(
+        String(16), default=Verification.VERIFIED, server_default=Verification.VERIFIED.value
+    )
+    # The member number someone typed when registering, for the rep who verifies them.
+    claimed_member_number: Mapped[str | None] = mapped_column(String(32))
     # Changing this ends every session and remember-me cookie of the user.
     session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -77,6 +91,12 @@ class User(UserMixin, db.Model):
     def is_rep(self) -> bool:
         """Reps and admins both work cases."""
         return self.role in {Role.REP, Role.ADMIN}
+
+    @property
+    def is_verified(self) -> bool:
+        """Known to be a member of their chapter (reps see notices of others marked
+        "unverified")."""
+        return self.verification == Verification.VERIFIED
 
     def set_password(self, password: str) -> None:
         method = current_app.config["PASSWORD_HASH_METHOD"] if has_app_context() else "scrypt"

@@ -13,7 +13,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
 from sqlalchemy.orm import InstrumentedAttribute
 
-from union.auth.models import LoginAttempt, Role, User, new_session_token
+from union.auth.models import LoginAttempt, Role, User, Verification, new_session_token
 from union.chapters.models import Chapter
 from union.core import audit
 from union.core.outbox import queue_email
@@ -23,6 +23,10 @@ from union.extensions import db
 
 class AccountError(ValueError):
     """A rule about accounts was broken; the message is for the person."""
+
+
+class MembershipRejected(AccountError):
+    """The right password, but a rep found this person is not a member of the chapter."""
 
 
 def user_by_email(email: str) -> User | None:
@@ -63,13 +67,21 @@ def create_user(
     return user
 
 
-def register_member(*, invite_code: str, name: str, email: str, password: str) -> User:
-    """Someone joins their chapter with its invite code."""
+def register_member(
+    *, invite_code: str, name: str, email: str, password: str, member_number: str | None = None
+) -> User:
+    """Someone joins their chapter with its invite code. When the chapter's member list
+    has them (by email or member number) they are verified at once; otherwise they wait,
+    pending, for a rep to approve them."""
     chapter = chapter_by_invite_code(invite_code)
     if chapter is None:
         raise AccountError("That invite code is not valid. Check it with your steward.")
+    # Imported here: the members package builds on accounts, not the other way round.
+    from union.members.matching import verify_registration
+
     user = create_user(email=email, name=name, password=password, chapter=chapter)
-    audit.record("user.register", user, actor=user, chapter_id=chapter.id)
+    matched = verify_registration(user, chapter, member_number)
+    audit.record("user.register", user, actor=user, chapter_id=chapter.id, on_list=matched)
     return user
 
 
@@ -116,11 +128,19 @@ def login_lockout(email: str, ip_address: str) -> Lockout | None:
 
 
 def authenticate(email: str, password: str, ip_address: str) -> User | None:
-    """The user if the email and password match an active account; every try is recorded."""
+    """The user if the email and password match an active account; every try is recorded.
+    Raises ``MembershipRejected`` for the right password of a rejected registration."""
     email = email.strip().lower()
     user = user_by_email(email)
     ok = user is not None and user.check_password(password) and user.active
-    db.session.add(LoginAttempt(email=email, ip_address=ip_address, succeeded=ok))
+    rejected = ok and user is not None and user.verification == Verification.REJECTED
+    db.session.add(LoginAttempt(email=email, ip_address=ip_address, succeeded=ok and not rejected))
+    if rejected:
+        db.session.flush()
+        raise MembershipRejected(
+            "Your chapter's stewards could not confirm that you are a member, so this "
+            "account cannot log in. If you are a member, contact your chapter."
+        )
     if not ok:
         db.session.flush()
         return None

@@ -15,7 +15,7 @@ from union.auth.forms import (
     RegisterForm,
     ResetPasswordForm,
 )
-from union.auth.models import User, is_government_address
+from union.auth.models import User, Verification, is_government_address
 from union.extensions import db, limiter, login_manager
 
 
@@ -26,6 +26,8 @@ def load_user(session_id: str) -> User | None:
         return None
     user = db.session.get(User, int(user_id))
     if user is None or not user.active or user.session_token != token:
+        return None
+    if user.verification == Verification.REJECTED:
         return None
     return user
 
@@ -57,7 +59,12 @@ def login() -> str | Response:
                 f"for {lockout.minutes} minutes. You can reset your password meanwhile."
             )
             return render_template("auth/login.html", form=form), 429
-        user = services.authenticate(form.email.data, form.password.data, _client_address())
+        try:
+            user = services.authenticate(form.email.data, form.password.data, _client_address())
+        except services.MembershipRejected as error:
+            db.session.commit()
+            form.email.errors.append(str(error))
+            return render_template("auth/login.html", form=form), 403
         db.session.commit()
         if user is None:
             form.password.errors.append("That email and password do not match an active account.")
@@ -99,6 +106,7 @@ def register() -> str | Response:
                 name=form.name.data,
                 email=form.email.data,
                 password=form.password.data,
+                member_number=form.member_number.data,
             )
         except services.AccountError as error:
             target = form.invite_code if "invite" in str(error) else form.email
@@ -107,7 +115,14 @@ def register() -> str | Response:
             db.session.commit()
             session.clear()
             login_user(user)
-            flash(f"Welcome to {user.chapter.label}. Your account is ready.", "success")
+            if user.is_verified:
+                flash(f"Welcome to {user.chapter.label}. Your account is ready.", "success")
+            else:
+                flash(
+                    f"Welcome to {user.chapter.label}. Your account is ready; a steward will "
+                    "confirm your membership soon.",
+                    "success",
+                )
             return redirect(url_for("home.index"))
     return render_template("auth/register.html", form=form, **_gov_warning(form))
 
