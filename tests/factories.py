@@ -127,3 +127,20 @@ def make_notice(member: User, *, submit: bool = True, **overrides: Any) -> Any:
         notice_services.submit_notice(notice, actor=member)
     db.session.commit()
     return notice
+
+
+def make_member(chapter: Chapter, number: str | None = None, **fields: Any) -> Any:
+    """A member on a chapter's imported list (no account unless ``user`` is given)."""
+    from union.members.models import Member
+
+    n = next(_seq)
+    member = Member(
+        chapter_id=chapter.id,
+        member_number=number or f"M{n:05d}",
+        name=fields.pop("name", f"Listed Member {n}"),
+        email=fields.pop("email", f"listed{n}@example.net"),
+        **fields,
+    )
+    db.session.add(member)
+    db.session.commit()
+    return member

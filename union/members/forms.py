@@ -78,7 +78,7 @@ class MappingForm(FlaskForm):
             f.choices = options
 
     def columns(self) -> dict[str, str]:
-        return {f.name: f.data for f in FIELDS if self[f.name].data}
+        return {f.name: self[f.name].data for f in FIELDS if self[f.name].data}
 
     def offices(self) -> list[str]:
         lines = (_strip(line) for line in (self.known_offices.data or "").splitlines())

@@ -58,7 +58,7 @@ FIELDS = (
     Field("last_name", "Last name", 100,
           ("last name", "last", "surname", "family name", "lastname")),
     Field("email", "Personal email", 254,
-          ("personal email", "email", "e mail", "email address", "home email",
+          ("personal email", "email", "email address", "home email",
            "personal email address", "private email")),
     Field("phone", "Phone", 40,
           ("phone", "personal phone", "mobile", "cell", "cell phone", "mobile phone",
@@ -81,7 +81,8 @@ class ImportError_(ValueError):  # noqa: N801 - ImportError is Python's
 
 
 def _key(header: str) -> str:
-    return " ".join(re.sub(r"[^0-9a-z]+", " ", header.lower()).split())
+    """A column name without case, spaces or punctuation: "E-mail" is "email"."""
+    return re.sub(r"[^0-9a-z]+", "", header.lower())
 
 
 def guess_columns(headers: list[str], remembered: dict[str, str] | None = None) -> dict[str, str]:
@@ -96,7 +97,7 @@ def guess_columns(headers: list[str], remembered: dict[str, str] | None = None) 
         if f.name in chosen:
             continue
         for synonym in f.synonyms:
-            header = by_key.get(synonym)
+            header = by_key.get(_key(synonym))
             if header is not None and header not in chosen.values():
                 chosen[f.name] = header
                 break

@@ -20,6 +20,8 @@ import filetype
 
 DELIMITERS = (",", ";", "\t")
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# Office's pre-2007 binary files (.xls) start with this.
+OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ACCEPTED = "CSV (.csv, .txt) or Excel (.xlsx)"
 
 
@@ -59,6 +61,10 @@ def read_sheet(data: bytes, filename: str = "", *, max_rows: int = 100_000) -> S
     """Read a CSV or XLSX member list from its bytes (the content decides, not the name)."""
     if not data.strip():
         raise UnreadableFile("The file is empty.")
+    if data.startswith(OLE_SIGNATURE):
+        raise UnreadableFile(
+            "This is an old-style Excel (.xls) workbook. Save it as .xlsx or CSV and upload that."
+        )
     kind = filetype.guess(data)
     if kind is not None and kind.mime == XLSX_MIME or _is_xlsx_zip(data):
         return _read_xlsx(data, max_rows)
