@@ -27,6 +27,7 @@ from union.members.forms import (
     MemberForm,
     UploadForm,
 )
+from union.members.matching import count_pending
 from union.members.models import ImportRun, ImportStatus, Member
 from union.members.spreadsheets import UnreadableFile
 
@@ -104,7 +105,7 @@ def directory(chapter_id: int) -> str:
         filters={k: v for k, v in chosen.items() if v},
         counts=services.roster_counts(chapter.id),
         invite_form=InviteForm(),
-        pending=services.count_pending([chapter.id]),
+        pending=count_pending([chapter.id]),
     )
 
 
