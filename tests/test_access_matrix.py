@@ -26,6 +26,9 @@ ANONYMOUS_ONLY = {"anonymous": 200, **dict.fromkeys(ROLES[1:], 302)}
 LOGGED_IN = {"anonymous": LOGIN, **dict.fromkeys(ROLES[1:], 200)}
 ADMIN_ONLY = {"anonymous": LOGIN, "member": 403, "other_rep": 403, "rep": 403, "admin": 200}
 ADMIN_POST = {**ADMIN_ONLY, "admin": {200, 302}}
+REP_ONLY = {"anonymous": LOGIN, "member": 403, "other_rep": 404, "rep": 200, "admin": 200}
+REP_FORM = {**REP_ONLY, "rep": {200, 302}, "admin": {200, 302}}
+REP_POST = {**REP_ONLY, "rep": 302, "admin": 302}
 
 
 @dataclass(frozen=True)
@@ -57,11 +60,28 @@ ACCESS: dict[str, Rule] = {
     "admin.outbox": Rule(get=ADMIN_ONLY),
     "admin.retry_mail": Rule(post={**ADMIN_ONLY, "admin": 302}),
     "admin.audit_log": Rule(get=ADMIN_ONLY),
+    # Members: reps of the chapter and admins; members never (403), other reps find nothing.
+    "members.index": Rule(get={**REP_ONLY, "other_rep": 302, "rep": 302}),
+    "members.directory": Rule(get=REP_ONLY),
+    "members.invite_many": Rule(post=REP_POST),
+    "members.member": Rule(get=REP_ONLY),
+    "members.edit_member": Rule(get=REP_ONLY, post=REP_FORM),
+    "members.invite_one": Rule(post=REP_POST),
+    "members.upload": Rule(get=REP_ONLY, post=REP_FORM),
+    "members.map_columns": Rule(get=REP_ONLY, post=REP_FORM),
+    "members.review": Rule(get=REP_ONLY, post=REP_POST),
+    "members.import_status": Rule(get=REP_ONLY),
+    "members.verification": Rule(get={**REP_ONLY, "other_rep": 200}),
+    "members.decide": Rule(post=REP_POST),
+    # An invitation link is for someone without an account; the world's token is not one.
+    "members.join": Rule(
+        get={**ANONYMOUS_ONLY, "anonymous": 404}, post={**ANONYMOUS_ONLY, "anonymous": 404}
+    ),
 }
 
 
 @pytest.fixture
-def world(ctx):
+def world(ctx, app, tmp_path):
     """Two chapters; a member and a rep of the first; a rep of the second; an admin."""
     chapter, other_chapter = make_chapter(), make_chapter()
     people = {
@@ -80,7 +100,23 @@ def world(ctx):
         "message_id": message.id,
         "token": make_reset_token(people["member"]),
     }
+    params.update(_member_params(chapter, people, app, tmp_path))
     return {"people": people, "params": params, **_feature_params(chapter, people)}
+
+
+def _member_params(chapter, people, app, tmp_path) -> dict[str, Any]:
+    """A member on the chapter's list, and an uploaded list waiting to be imported."""
+    from flask import current_app
+
+    from tests.factories import make_member
+    from union.members.imports import start_upload
+
+    for flask_app in (app, current_app):  # the app under test and the test's own context
+        flask_app.config["MEMBER_IMPORT_FOLDER"] = str(tmp_path / "member-imports")
+    member = make_member(chapter)
+    run = start_upload(chapter, "list.csv", b"Member No,Name\n1,Ana\n", actor=people["rep"])
+    db.session.commit()
+    return {"member_id": member.id, "run_id": run.id}
 
 
 def _feature_params(chapter, people) -> dict[str, Any]:

@@ -45,6 +45,12 @@ def _columns(**chosen: str) -> dict[str, str]:
 
 
 @pytest.fixture
+def app_config(tmp_path):
+    """Uploaded member lists go to the test's own folder, not the instance folder."""
+    return {"MEMBER_IMPORT_FOLDER": str(tmp_path / "member-imports")}
+
+
+@pytest.fixture
 def rep(ctx):
     chapter = make_chapter("247")
     return make_user("rep", covers=[chapter], email="steward@example.org"), chapter
@@ -223,8 +229,8 @@ def test_a_stale_claim_is_taken_over(ctx, rep):
 
 class TestInTheBackground:
     @pytest.fixture
-    def app_config(self):
-        return {"MEMBER_IMPORT_THREAD": True}
+    def app_config(self, tmp_path):
+        return {"MEMBER_IMPORT_THREAD": True, "MEMBER_IMPORT_FOLDER": str(tmp_path / "imports")}
 
     def test_confirming_starts_the_import_in_a_thread_and_the_page_follows_it(
         self, client, ctx, rep

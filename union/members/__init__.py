@@ -1,6 +1,8 @@
 """Membership: the chapter's member list imported from its spreadsheet, invitations to
 join, verification of who registers, and the member directory reps work from."""
 
+import os
+
 from flask import Blueprint
 from flask.blueprints import BlueprintSetupState
 
@@ -11,7 +13,10 @@ bp = Blueprint("members", __name__)
 def _configure(state: BlueprintSetupState) -> None:
     config = state.app.config
     # Where uploaded member lists wait between upload and import (deleted afterwards).
-    config.setdefault("MEMBER_IMPORT_FOLDER", f"{state.app.instance_path}/member-imports")
+    config.setdefault(
+        "MEMBER_IMPORT_FOLDER",
+        os.environ.get("MEMBER_IMPORT_FOLDER") or f"{state.app.instance_path}/member-imports",
+    )
     # A confirmed web import runs in a thread of the web process, so the request returns
     # at once; the scheduler's sweep picks up any the thread did not finish. Tests run
     # imports themselves, so no thread outlives a test.
