@@ -206,6 +206,7 @@ class NoticeForm(FlaskForm):
         "What happened, in your own words",
         STATEMENT_TEXT,
         description=f"Up to {STATEMENT_TEXT:,} characters.",
+        render_kw={"rows": 10},
     )
     consent_contact = BooleanField("The union may contact me about this notice")
     consent_anonymized_use = BooleanField(
