@@ -334,6 +334,15 @@ def test_an_empty_form_submitted_asks_for_the_required_answers_and_saves_nothing
     assert _notices() == []
 
 
+def test_saving_an_empty_new_form_says_there_is_nothing_to_save(client, ctx, member):
+    login(client, member)
+    blank = {"home_agency_id": str(member.chapter.agency_id)}
+    for response in (_save_draft(client, blank), client.post("/notices/new", data={})):
+        assert response.status_code == 200
+        assert "There is nothing to save yet" in response.get_data(as_text=True)
+    assert _notices() == []
+
+
 def test_html_and_script_are_stored_as_typed_and_shown_escaped(client, ctx, member):
     typed = '<script>alert("x")</script> <img src=x onerror=alert(1)> & </textarea>'
     login(client, member)

@@ -128,11 +128,14 @@ def _notice_form(notice: Notice) -> str | Response:
             return redirect(url_for(".show", notice_id=notice.id))
 
     db.session.commit()
+    if notice.id is None:  # a blank new form: there is nothing to keep yet
+        if not _has_errors(form):
+            flash("There is nothing to save yet: answer a question or attach a file.", "info")
+        return _render_form(form, notice, tried_to_submit=bool(form.submit.data))
     if not _has_errors(form):
         flash("Your draft is saved. Come back to it any time from “My notices”.", "success")
         return redirect(url_for(".edit", notice_id=notice.id))
-    if notice.id is not None:
-        notice = services.load_notice(notice.id) or notice  # the commit expired it
+    notice = services.load_notice(notice.id) or notice  # the commit expired it
     return _render_form(form, notice, tried_to_submit=bool(form.submit.data))
 
 
