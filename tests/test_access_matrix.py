@@ -29,6 +29,9 @@ ADMIN_POST = {**ADMIN_ONLY, "admin": {200, 302}}
 REP_ONLY = {"anonymous": LOGIN, "member": 403, "other_rep": 404, "rep": 200, "admin": 200}
 REP_FORM = {**REP_ONLY, "rep": {200, 302}, "admin": {200, 302}}
 REP_POST = {**REP_ONLY, "rep": 302, "admin": 302}
+# Those who may read a notice but not do this to it (a submitted notice is not edited).
+NOTICE_READERS_ONLY = {"anonymous": LOGIN, "member": 403, "other_rep": 404, "rep": 403,
+                       "admin": 403}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -77,6 +80,22 @@ ACCESS: dict[str, Rule] = {
     "members.join": Rule(
         get={**ANONYMOUS_ONLY, "anonymous": 404}, post={**ANONYMOUS_ONLY, "anonymous": 404}
     ),
+    # Notices: the world's notice is the member's, submitted. Its member and the reps of its
+    # chapter (and admins) read it; only its member acts on it; other reps find nothing.
+    # The reps and the admin here belong to no chapter, so they have nothing to report.
+    "notices.mine": Rule(get=LOGGED_IN),
+    "notices.new": Rule(
+        get={**LOGGED_IN, "other_rep": 302, "rep": 302, "admin": 302},
+        post={**LOGGED_IN, "other_rep": 302, "rep": 302, "admin": 302},
+    ),
+    "notices.show": Rule(get={**LOGGED_IN, "other_rep": 404}),
+    "notices.attachment": Rule(get={**LOGGED_IN, "other_rep": 404}),
+    "notices.edit": Rule(get=NOTICE_READERS_ONLY, post=NOTICE_READERS_ONLY),
+    "notices.discard": Rule(get=NOTICE_READERS_ONLY, post=NOTICE_READERS_ONLY),
+    "notices.add_update": Rule(post={**NOTICE_READERS_ONLY, "member": 200}),
+    "notices.withdraw": Rule(
+        get={**NOTICE_READERS_ONLY, "member": 200}, post={**NOTICE_READERS_ONLY, "member": 302}
+    ),
 }
 
 
@@ -101,6 +120,7 @@ def world(ctx, app, tmp_path):
         "token": make_reset_token(people["member"]),
     }
     params.update(_member_params(chapter, people, app, tmp_path))
+    params.update(_notice_params(people, app, tmp_path))
     return {"people": people, "params": params, **_feature_params(chapter, people)}
 
 
@@ -117,6 +137,26 @@ def _member_params(chapter, people, app, tmp_path) -> dict[str, Any]:
     run = start_upload(chapter, "list.csv", b"Member No,Name\n1,Ana\n", actor=people["rep"])
     db.session.commit()
     return {"member_id": member.id, "run_id": run.id}
+
+
+def _notice_params(people, app, tmp_path) -> dict[str, Any]:
+    """The member's submitted notice, with a file attached."""
+    import io
+
+    from flask import current_app
+
+    from tests.factories import PDF_BYTES, make_notice
+    from union.notices import services
+
+    for flask_app in (app, current_app):
+        flask_app.config["UPLOAD_FOLDER"] = str(tmp_path / "uploads")
+    member = people["member"]
+    draft = services.load_notice(make_notice(member, submit=False).id)
+    upload = type("Upload", (), {"filename": "memo.pdf", "stream": io.BytesIO(PDF_BYTES)})
+    services.add_attachments(draft, [upload], actor=member)
+    services.submit_notice(draft, actor=member)
+    db.session.commit()
+    return {"notice_id": draft.id, "attachment_id": draft.attachments[0].id}
 
 
 def _feature_params(chapter, people) -> dict[str, Any]:
