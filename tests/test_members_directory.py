@@ -1,6 +1,7 @@
 """Reps search and filter their chapter's members, open one, and correct their details;
 members never see the directory, and reps of other chapters cannot find it."""
 
+import re
 from typing import Any
 
 import pytest
@@ -171,3 +172,19 @@ def test_rep_corrects_a_members_details_and_it_is_audited(client, chapter, rep):
     assert "Enter an email address like name@example.org." in page
     follow = client.post(f"/members/{listed.id}/edit", data=form, follow_redirects=True)
     assert "Nothing changed." in follow.get_data(as_text=True)
+
+
+def test_member_page_lists_the_notices_they_reported(client, chapter, rep):
+    from tests.factories import make_notice
+
+    account = make_user(chapter=chapter)
+    listed = make_member(chapter, user_id=account.id, joined_at=utcnow())
+    notice = make_notice(account)
+    make_notice(account, submit=False)  # a draft is the member's alone
+    login(client, rep)
+    page = client.get(f"/members/{listed.id}").get_data(as_text=True)
+    assert f"/notices/{notice.id}" in page
+    assert len(re.findall(r"/notices/\d+", page)) == 1
+    from union.cases.models import Case
+
+    assert db.session.get(Case, notice.case_id).reference in page

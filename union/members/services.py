@@ -26,6 +26,7 @@ from union.extensions import db
 from union.members.imports import FIELDS_BY_NAME
 from union.members.matching import link, normalize_number
 from union.members.models import ImportRun, Member
+from union.notices.models import Notice, NoticeStatus
 
 
 class MemberError(ValueError):
@@ -137,6 +138,25 @@ def load_member(member_id: int) -> Member | None:
         select(Member)
         .where(Member.id == member_id)
         .options(joinedload(Member.chapter), joinedload(Member.user))
+    )
+
+
+def notices_of(member: Member) -> list[Notice]:
+    """The notices the member has submitted in this chapter (what a rep of the chapter
+    sees), newest first, each with its case."""
+    if member.user_id is None:
+        return []
+    return list(
+        db.session.scalars(
+            select(Notice)
+            .where(
+                Notice.member_id == member.user_id,
+                Notice.chapter_id == member.chapter_id,
+                Notice.status != NoticeStatus.DRAFT,
+            )
+            .options(joinedload(Notice.case))
+            .order_by(Notice.submitted_at.desc(), Notice.id.desc())
+        )
     )
 
 

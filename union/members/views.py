@@ -152,6 +152,7 @@ def member(member_id: int) -> str:
         cannot_invite=services.why_not_invitable(member),
         skip_reasons=services.SKIP_REASONS,
         government_email=bool(member.email and is_government_address(member.email)),
+        notices=services.notices_of(member),
     )
 
 
