@@ -64,9 +64,10 @@ FIELDS = (
           ("phone", "personal phone", "mobile", "cell", "cell phone", "mobile phone",
            "telephone", "phone number")),
     Field("component", "Component", 100, ("component", "agency", "bureau", "organization")),
-    Field("office", "Office", 120, ("office", "field office", "unit", "division", "post of duty")),
+    Field("office", "Office", 120, ("office", "field office", "unit", "division")),
     Field("duty_station", "Duty station", 120,
-          ("duty station", "duty location", "location", "station", "work location", "city")),
+          ("duty station", "post of duty", "duty location", "location", "station",
+           "work location", "city")),
     Field("work_schedule", "Work schedule", 60,
           ("work schedule", "schedule", "tour of duty", "shift", "tour")),
 )  # fmt: skip
