@@ -281,6 +281,7 @@ BAD_INPUT = {
     ),
     "office too long": ({"home_office": "x" * 201}, "home_office", "Use at most 200 characters"),
     "negative coworkers": ({"coworkers_count": "-1"}, "coworkers_count", "from 0 to 100,000"),
+    "coworkers in words": ({"coworkers_count": "a dozen"}, "coworkers_count", "a whole number"),
     "nothing extra and overtime": (
         {"pay_items": ["none_offered", "overtime"]}, "pay_items", "cannot go with other pay"
     ),

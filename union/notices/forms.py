@@ -177,6 +177,7 @@ class NoticeForm(FlaskForm):
             NumberRange(min=0, max=100000, message="Enter a number from 0 to 100,000."),
         ],
         description="Your best guess; 0 if only you.",
+        invalid_value_message="Enter a whole number, like 12.",
         render_kw={"inputmode": "numeric", "min": 0, "max": 100000},
     )
     # Concerns: training
