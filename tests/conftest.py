@@ -6,7 +6,10 @@ see each other's rows. Set ``STEWARD_REQUIRE_POSTGRES=1`` (``.ci/run`` does) to 
 instead of skipping when no server answers.
 """
 
+import atexit
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,6 +25,8 @@ from union import create_app
 from union.core.db import read_only_transactions
 from union.extensions import db
 
+_UPLOADS = tempfile.mkdtemp(prefix="steward-test-uploads-")
+atexit.register(shutil.rmtree, _UPLOADS, ignore_errors=True)
 DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 BACKENDS = ["sqlite", "postgresql"]
 
@@ -133,6 +138,8 @@ def _test_config(url: str, **overrides: Any) -> dict[str, Any]:
         "RATELIMIT_ENABLED": False,
         "SCHEDULER_IN_PROCESS": False,
         "SQLITE_BUSY_TIMEOUT_MS": 15000,
+        # Never the checkout's instance/uploads: a tests' own folder, removed at the end.
+        "UPLOAD_FOLDER": _UPLOADS,
         # scrypt costs 0.2 s a hash: fine for a login, too slow for hundreds of test users.
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
         **overrides,

@@ -124,6 +124,10 @@ def load_config(app: Flask, test_config: dict[str, Any] | None = None) -> None:
         "RATELIMIT_PASSWORD_RESET": os.environ.get("RATELIMIT_PASSWORD_RESET", "5 per hour"),
         "RATELIMIT_HEADERS_ENABLED": True,
         "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", 25 * 1024 * 1024),
+        # Attachments live outside the web root, under random names.
+        "UPLOAD_FOLDER": os.environ.get("UPLOAD_FOLDER") or str(instance / "uploads"),
+        "ATTACHMENT_MAX_BYTES": _int("ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024),
+        "ATTACHMENT_MAX_COUNT": _int("ATTACHMENT_MAX_COUNT", 10),
     }
     if os.environ.get("SMTP_URL"):
         config.update(smtp_settings(os.environ["SMTP_URL"]))

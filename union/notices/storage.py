@@ -12,7 +12,7 @@ import unicodedata
 from dataclasses import dataclass
 from email import policy as email_policy
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
 import filetype
 from flask import current_app
@@ -187,15 +187,3 @@ def _uploads_not_committed(session: Session, transaction: SessionTransaction) ->
     # so the files they named go too; files meant for deletion stay.
     _unlink(session.info.pop("uploads_written", []))
     session.info.pop("uploads_doomed", None)
-
-
-def init_app(app: Any) -> None:
-    """Defaults for the attachment settings (the environment may set each)."""
-    app.config.setdefault(
-        "UPLOAD_FOLDER",
-        os.environ.get("UPLOAD_FOLDER") or str(Path(app.instance_path) / "uploads"),
-    )
-    app.config.setdefault(
-        "ATTACHMENT_MAX_BYTES", int(os.environ.get("ATTACHMENT_MAX_BYTES") or 10 * 1024 * 1024)
-    )
-    app.config.setdefault("ATTACHMENT_MAX_COUNT", int(os.environ.get("ATTACHMENT_MAX_COUNT") or 10))
