@@ -123,7 +123,7 @@ def invite_many(chapter_id: int) -> Response:
         members, bulk = services.members_by_ids(chapter.id, form.member_ids.data or []), False
         if not members:
             flash("Tick the members to invite first.", "error")
-            return redirect(request.referrer or url_for("members.directory", chapter_id=chapter.id))
+            return redirect(url_for("members.directory", chapter_id=chapter.id))
     result = services.invite(chapter, members, actor=_me(), bulk=bulk)
     db.session.commit()
     _maybe_leave_for_sweep(len(result.sent))
