@@ -5,6 +5,7 @@ from union.cases.models import Case, CaseEvent, CaseReferenceCounter, CaseStatus
 from union.chapters.models import Agency, Chapter, DayKind, rep_coverage
 from union.core.audit import AuditEntry
 from union.core.outbox import OutboxMessage, OutboxStatus
+from union.deadlines.models import CalendarFeed, Deadline, DeadlineChange
 from union.members.models import ImportMapping, ImportRun, ImportStatus, Member
 from union.notices.models import Attachment, Notice, NoticeChoice, NoticeStatus
 
@@ -12,12 +13,15 @@ __all__ = [
     "Agency",
     "Attachment",
     "AuditEntry",
+    "CalendarFeed",
     "Case",
     "CaseEvent",
     "CaseReferenceCounter",
     "CaseStatus",
     "Chapter",
     "DayKind",
+    "Deadline",
+    "DeadlineChange",
     "ImportMapping",
     "ImportRun",
     "ImportStatus",

@@ -53,6 +53,7 @@ class CaseEventKind(enum.StrEnum):
     # A rep's words: a reply the member sees, or a note only reps see.
     REPLY = "reply"
     NOTE = "note"
+    DEADLINE = "deadline"  # set, moved, extended, closed or reopened (details say which)
 
 
 class CaseReferenceCounter(db.Model):

@@ -1,0 +1,1 @@
+"""Deadline routes (filled in below)."""
