@@ -190,3 +190,14 @@ def test_only_reps_of_the_chapter_invite(client, ctx, chapter_and_rep, sent_mail
     login(client, make_user(chapter=chapter))
     assert client.post(f"/members/{member.id}/invite").status_code == 403
     assert sent_mail == []
+
+
+def test_inviting_someone_who_cannot_be_invited_says_why(client, ctx, chapter_and_rep, sent_mail):
+    chapter, rep = chapter_and_rep
+    member = make_member(chapter, email=None)
+    login(client, rep)
+    page = client.get(f"/members/{member.id}").get_data(as_text=True)
+    assert "Cannot be invited: no personal email on file." in page
+    page = client.post(f"/members/{member.id}/invite", follow_redirects=True).get_data(as_text=True)
+    assert "Not invited: 1 no personal email on file." in page
+    assert sent_mail == []

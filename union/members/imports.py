@@ -77,7 +77,7 @@ STORED = ("name", "email", "phone", "component", "office", "duty_station", "work
 BATCH = 1000
 
 
-class ImportError_(ValueError):  # noqa: N801 - ImportError is Python's
+class ImportProblem(ValueError):
     """An import cannot go ahead; the message is for the person."""
 
 
@@ -268,7 +268,7 @@ def plan_import(
     alone, flagged missing, and which rows cannot be taken and why. Writes nothing."""
     problems = mapping_problems(columns, sheet.headers)
     if problems:
-        raise ImportError_(" ".join(problems.values()))
+        raise ImportProblem(" ".join(problems.values()))
     index = {name: sheet.headers.index(header) for name, header in columns.items() if header}
     offices = {normalize_office(o): o for o in known_offices or [] if o.strip()}
     existing = {
@@ -518,7 +518,7 @@ def stored_path(run: ImportRun) -> Path | None:
 def read_run_file(run: ImportRun) -> Sheet:
     path = stored_path(run)
     if path is None:
-        raise ImportError_("The uploaded file is gone. Upload it again.")
+        raise ImportProblem("The uploaded file is gone. Upload it again.")
     return read_path(path, max_rows=current_app.config["MEMBER_IMPORT_MAX_ROWS"])
 
 
@@ -558,7 +558,7 @@ def set_run_mapping(run: ImportRun, columns: dict[str, str], known_offices: list
 def confirm_run(run: ImportRun, *, actor: Any) -> None:
     """Queue a draft run for a worker (nothing is written to the roster until then)."""
     if run.status != ImportStatus.DRAFT:
-        raise ImportError_("This import was already confirmed.")
+        raise ImportProblem("This import was already confirmed.")
     run.status = ImportStatus.QUEUED
     audit.record("members.import_confirm", run, actor=actor, filename=run.filename)
 

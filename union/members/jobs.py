@@ -73,7 +73,7 @@ def run_import(run_id: int) -> bool:
         match_pending(chapter)
         imports.finish_run(run, plan)
         db.session.commit()
-    except (imports.ImportError_, UnreadableFile) as error:
+    except (imports.ImportProblem, UnreadableFile) as error:
         _fail(run_id, str(error))
     except Exception:
         log.exception("member import %s failed", run_id)

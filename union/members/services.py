@@ -237,14 +237,13 @@ class Invitations:
     def skip(self, reason: str) -> None:
         self.skipped[reason] = self.skipped.get(reason, 0) + 1
 
+    def not_invited(self) -> str:
+        """Who was left out and why, e.g. "2 already joined; 1 no personal email on file"."""
+        return "; ".join(f"{n} {SKIP_REASONS[reason]}" for reason, n in self.skipped.items())
+
     def summary(self) -> str:
         said = f"{len(self.sent)} invitation{'s' if len(self.sent) != 1 else ''} queued."
-        if self.skipped:
-            said += " Not invited: " + "; ".join(
-                f"{count} {SKIP_REASONS[reason]}" for reason, count in self.skipped.items()
-            )
-            said += "."
-        return said
+        return f"{said} Not invited: {self.not_invited()}." if self.skipped else said
 
 
 def _serializer() -> URLSafeTimedSerializer:

@@ -187,7 +187,7 @@ def invite_one(member_id: int) -> Response:
         if result.sent:
             flash(f"An invitation to join is on its way to {member.email}.", "success")
         else:
-            flash(f"Not invited: {result.summary().split(': ', 1)[-1]}", "error")
+            flash(f"Not invited: {result.not_invited()}.", "error")
     return redirect(url_for("members.member", member_id=member.id))
 
 
@@ -223,7 +223,7 @@ def _draft_sheet(run: ImportRun) -> Any:
         return redirect(url_for("members.import_status", run_id=run.id))
     try:
         return imports.read_run_file(run)
-    except (imports.ImportError_, UnreadableFile) as error:
+    except (imports.ImportProblem, UnreadableFile) as error:
         flash(str(error), "error")
         return redirect(url_for("members.upload", chapter_id=run.chapter_id))
 
@@ -274,7 +274,7 @@ def review(run_id: int) -> str | Response:
         return sheet
     try:
         plan = imports.plan_import(run.chapter, sheet, run.columns, run.known_offices)
-    except imports.ImportError_ as error:
+    except imports.ImportProblem as error:
         flash(str(error), "error")
         return redirect(url_for("members.map_columns", run_id=run.id))
     return render_template("members/review.html", run=run, plan=plan, form=form, shown=500)
