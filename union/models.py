@@ -1,7 +1,14 @@
 """Every model, imported in one place so the metadata (and Alembic) sees the whole schema."""
 
 from union.auth.models import LoginAttempt, Role, User, Verification
-from union.cases.models import Case, CaseEvent, CaseReferenceCounter, CaseStatus
+from union.cases.models import (
+    Case,
+    CaseAction,
+    CaseEvent,
+    CaseReferenceCounter,
+    CaseStatus,
+    SavedView,
+)
 from union.chapters.models import Agency, Chapter, DayKind, rep_coverage
 from union.core.audit import AuditEntry
 from union.core.outbox import OutboxMessage, OutboxStatus
@@ -15,6 +22,7 @@ __all__ = [
     "AuditEntry",
     "CalendarFeed",
     "Case",
+    "CaseAction",
     "CaseEvent",
     "CaseReferenceCounter",
     "CaseStatus",
@@ -33,6 +41,7 @@ __all__ = [
     "OutboxMessage",
     "OutboxStatus",
     "Role",
+    "SavedView",
     "User",
     "Verification",
     "rep_coverage",
