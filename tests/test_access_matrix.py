@@ -96,6 +96,16 @@ ACCESS: dict[str, Rule] = {
     "notices.withdraw": Rule(
         get={**NOTICE_READERS_ONLY, "member": 200}, post={**NOTICE_READERS_ONLY, "member": 302}
     ),
+    # Deadlines: the reps of the case's chapter (and admins) work them; members never (403);
+    # a rep of another chapter finds nothing (404). The calendar feed needs no login: its
+    # secret address is the key (a revoked or wrong one is 404, see test_deadlines_feed).
+    "deadlines.add": Rule(post=REP_FORM),
+    "deadlines.edit": Rule(get=REP_ONLY, post=REP_FORM),
+    "deadlines.close": Rule(post=REP_POST),
+    "deadlines.reopen": Rule(post=REP_POST),
+    "deadlines.calendar_feed": Rule(get=PUBLIC),
+    "deadlines.new_feed": Rule(post={**REP_ONLY, "other_rep": 200}),
+    "deadlines.revoke_feed": Rule(post={**REP_POST, "other_rep": 302}),
 }
 
 
@@ -121,6 +131,7 @@ def world(ctx, app, tmp_path):
     }
     params.update(_member_params(chapter, people, app, tmp_path))
     params.update(_notice_params(people, app, tmp_path))
+    params.update(_deadline_params(people, params))
     return {"people": people, "params": params, **_feature_params(chapter, people)}
 
 
@@ -157,6 +168,19 @@ def _notice_params(people, app, tmp_path) -> dict[str, Any]:
     services.submit_notice(draft, actor=member)
     db.session.commit()
     return {"notice_id": draft.id, "attachment_id": draft.attachments[0].id}
+
+
+def _deadline_params(people, params) -> dict[str, Any]:
+    """A deadline the notice's case was given when it was filed; the rep's calendar feed."""
+    from union.deadlines.ical import new_feed
+    from union.deadlines.models import Deadline
+    from union.notices.models import Notice
+
+    case_id = db.session.get(Notice, params["notice_id"]).case_id
+    deadline_id = db.session.scalar(db.select(Deadline.id).where(Deadline.case_id == case_id))
+    token = new_feed(people["rep"])
+    db.session.commit()
+    return {"case_id": case_id, "deadline_id": deadline_id, "feed_token": token}
 
 
 def _feature_params(chapter, people) -> dict[str, Any]:

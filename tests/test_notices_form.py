@@ -141,11 +141,15 @@ def test_member_files_a_notice_with_two_attachments_and_every_concern(
     }
 
     actions = list(db.session.scalars(db.select(AuditEntry.action).order_by(AuditEntry.id)))
-    assert actions[-5:] == [
-        "notice.create_draft", "notice.attach", "notice.attach", "case.open", "notice.submit"
+    assert actions[-6:] == [
+        "notice.create_draft", "notice.attach", "notice.attach", "case.open", "notice.submit",
+        "deadline.created",  # the grievance window, from the chapter's policy
     ]  # fmt: skip
-    [opened] = db.session.scalars(db.select(CaseEvent).where(CaseEvent.case_id == case.id))
+    [opened, proposed] = db.session.scalars(
+        db.select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id)
+    )
     assert opened.kind == "opened" and opened.visible_to_member
+    assert proposed.kind == "deadline" and not proposed.visible_to_member
 
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert f"Your notice is submitted. Its reference is {case.reference}" in page

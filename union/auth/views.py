@@ -16,6 +16,7 @@ from union.auth.forms import (
     ResetPasswordForm,
 )
 from union.auth.models import User, Verification, is_government_address
+from union.deadlines.ical import calendar_feed_context
 from union.extensions import db, limiter, login_manager
 
 
@@ -179,7 +180,11 @@ def account() -> str | Response:
             flash("Your details are saved.", "success")
             return redirect(url_for("auth.account"))
     return render_template(
-        "auth/account.html", form=form, password_form=password_form, **_gov_warning(form)
+        "auth/account.html",
+        form=form,
+        password_form=password_form,
+        **_gov_warning(form),
+        **calendar_feed_context(current_user),
     )
 
 
@@ -203,5 +208,9 @@ def change_password() -> str | Response:
             flash("Your password is changed. Other devices have been logged out.", "success")
             return redirect(url_for("auth.account"))
     return render_template(
-        "auth/account.html", form=form, password_form=password_form, show_gov_confirm=False
+        "auth/account.html",
+        form=form,
+        password_form=password_form,
+        show_gov_confirm=False,
+        **calendar_feed_context(current_user),
     )

@@ -400,6 +400,9 @@ def submit_notice(notice: Notice, *, actor: User) -> Case:
     notice.submitted_at = utcnow()
     db.session.flush()
     audit.record("notice.submit", notice, actor=actor, case_id=case.id, reference=case.reference)
+    from union.deadlines.services import propose_deadlines  # noqa: PLC0415 (import cycle)
+
+    propose_deadlines(case, notice, actor=actor)
     queue_email(
         "notice-receipt",
         notice.member.email,
