@@ -144,3 +144,19 @@ def make_member(chapter: Chapter, number: str | None = None, **fields: Any) -> A
     db.session.add(member)
     db.session.commit()
     return member
+
+
+# -- cases -----------------------------------------------------------------------------
+
+
+def case_of(notice: Any) -> Any:
+    """The case a notice is on now, read afresh."""
+    from union.cases.models import Case
+
+    db.session.expire_all()
+    return db.session.get(Case, db.session.get(type(notice), notice.id).case_id)
+
+
+def make_case(member: User, **overrides: Any) -> Any:
+    """A case opened by a submitted notice of ``member`` (the notice's answers overridden)."""
+    return case_of(make_notice(member, **overrides))

@@ -96,6 +96,22 @@ ACCESS: dict[str, Rule] = {
     "notices.withdraw": Rule(
         get={**NOTICE_READERS_ONLY, "member": 200}, post={**NOTICE_READERS_ONLY, "member": 302}
     ),
+    # Cases: the queue is every rep's (another chapter's rep sees their own, empty one);
+    # a case is its chapter's reps' and admins'; members never (403); a rep of another
+    # chapter finds nothing (404). Posted empty, a case form comes back with its errors
+    # (200) or goes back to the case (302). A saved view is its rep's alone.
+    "cases.queue": Rule(get={**REP_ONLY, "other_rep": 200}),
+    "cases.bulk": Rule(post={**REP_POST, "other_rep": 302}),
+    "cases.save_saved_view": Rule(post={**REP_POST, "other_rep": 302}),
+    "cases.delete_saved_view": Rule(post={**REP_POST, "admin": 404}),
+    "cases.show": Rule(get=REP_ONLY),
+    "cases.change_status": Rule(post=REP_FORM),
+    "cases.assign": Rule(post=REP_FORM),
+    "cases.set_priority": Rule(post=REP_FORM),
+    "cases.comment": Rule(post=REP_FORM),
+    "cases.record_action": Rule(post=REP_FORM),
+    "cases.link": Rule(post=REP_FORM),
+    "cases.split": Rule(post=REP_FORM),
     # Deadlines: the reps of the case's chapter (and admins) work them; members never (403);
     # a rep of another chapter finds nothing (404). The calendar feed needs no login: its
     # secret address is the key (a revoked or wrong one is 404, see test_deadlines_feed).
@@ -131,6 +147,7 @@ def world(ctx, app, tmp_path):
     }
     params.update(_member_params(chapter, people, app, tmp_path))
     params.update(_notice_params(people, app, tmp_path))
+    params.update(_case_params(people, params))
     params.update(_deadline_params(people, params))
     return {"people": people, "params": params, **_feature_params(chapter, people)}
 
@@ -181,6 +198,17 @@ def _deadline_params(people, params) -> dict[str, Any]:
     token = new_feed(people["rep"])
     db.session.commit()
     return {"case_id": case_id, "deadline_id": deadline_id, "feed_token": token}
+
+
+def _case_params(people, params) -> dict[str, Any]:
+    """The notice's case, and a queue view the chapter's rep saved."""
+    from union.cases.queue import CaseFilter, save_view
+    from union.notices.models import Notice
+
+    case_id = db.session.get(Notice, params["notice_id"]).case_id
+    view, _ = save_view(people["rep"], "Overdue", CaseFilter(due="overdue"))
+    db.session.commit()
+    return {"case_id": case_id, "view_id": view.id}
 
 
 def _feature_params(chapter, people) -> dict[str, Any]:

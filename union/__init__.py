@@ -75,6 +75,7 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from union.admin import bp as admin_bp
     from union.auth import bp as auth_bp
+    from union.cases import bp as cases_bp
     from union.deadlines import bp as deadlines_bp
     from union.home import bp as home_bp
     from union.members import bp as members_bp
@@ -85,6 +86,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(members_bp)
     app.register_blueprint(notices_bp, url_prefix="/notices")
+    app.register_blueprint(cases_bp, url_prefix="/cases")
     app.register_blueprint(deadlines_bp)
 
 

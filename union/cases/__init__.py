@@ -1,5 +1,9 @@
-"""Cases: what the union does about one or more notices.
+"""Cases: what the union does about one or more notices. Reps work them from the queue
+(filters, saved views, bulk changes) and the case page (workflow, assignment, priority,
+notes and replies, actions, collective cases)."""
 
-Only the record, its reference and its timeline live here so far; the rep's workflow
-(triage, assignment, deadlines, actions) comes with the case issue.
-"""
+from flask import Blueprint
+
+bp = Blueprint("cases", __name__)
+
+from union.cases import views  # noqa: E402,F401  (routes register on import)

@@ -1,0 +1,207 @@
+"""Case forms: the queue's filter (a GET form: the filter lives in the URL), bulk changes,
+saved views, and the case page's forms. Every case page form carries the version of the
+case it was drawn from, so a save over someone else's newer change is refused. Choices
+that come from the database are set by the view."""
+
+from typing import Any
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from union.admin.forms import choices
+from union.cases.concerns import Concern
+from union.cases.models import MAX_GRIEVANCE_STEP, CaseActionKind, CasePriority
+from union.cases.queue import DUE_FILTERS, SORTS, STATUS_FILTERS, VIEW_NAME_LENGTH
+from union.notices.forms import MaxChars, clean_text
+from union.notices.models import NoticeKind
+
+COMMENT_TEXT = 10_000
+SEARCH_TEXT = 200
+NOTE = "note"
+REPLY = "reply"
+
+
+def _date(label: str, **kwargs: Any) -> DateField:
+    return DateField(
+        label,
+        validators=[Optional()],
+        invalid_value_message="Enter a date like 2026-03-15 (year, month, day).",
+        **kwargs,
+    )
+
+
+class QueueFilterForm(FlaskForm):
+    """The queue's filter, read from the query string."""
+
+    class Meta:
+        csrf = False
+
+    q = StringField(
+        "Search",
+        validators=[MaxChars(SEARCH_TEXT)],
+        filters=[clean_text],
+        description="A reference, unit, office, place or words of a statement.",
+    )
+    status = SelectField("Status", choices=choices(STATUS_FILTERS.items()), default="open")
+    chapter = SelectField("Chapter")
+    home = SelectField("Home component")
+    receiving = SelectField("Sent to component")
+    kind = SelectField("Kind of notice", choices=choices([("", "Any kind"), *NoticeKind.choices()]))
+    concern = SelectField(
+        "Concern",
+        choices=choices([("", "Any concern"), *((c.value, c.label) for c in Concern)]),
+    )
+    assigned = SelectField("Assigned to")
+    due = SelectField("Due", choices=choices([("", "Any time"), *DUE_FILTERS.items()]))
+    opened_from = _date("Opened on or after")
+    opened_to = _date("Opened on or before")
+    sort = SelectField("Sort by", choices=choices(SORTS.items()), default="newest")
+
+    def value(self, name: str) -> Any:
+        """A field's value if it is valid, else None (a bad value filters nothing)."""
+        f = self[name]
+        return None if f.errors or f.data in ("", None) else f.data
+
+
+class BulkForm(FlaskForm):
+    case_ids = SelectMultipleField("Cases", coerce=int, validate_choice=False)
+    action = RadioField(
+        "With the ticked cases",
+        choices=choices(
+            [("assign", "Assign them"), ("status", "Change their status"), ("note", "Add a note")]
+        ),
+        validators=[InputRequired("Choose what to do with the ticked cases.")],
+    )
+    rep = SelectField("Assign to")
+    status = SelectField("New status")
+    note = TextAreaField("Internal note", validators=[MaxChars(COMMENT_TEXT)], filters=[clean_text])
+    back = HiddenField()
+    apply = SubmitField("Apply to the ticked cases")
+
+
+class SaveViewForm(FlaskForm):
+    name = StringField(
+        "Name this view",
+        validators=[
+            InputRequired("Give the view a name."),
+            Length(max=VIEW_NAME_LENGTH, message=f"At most {VIEW_NAME_LENGTH} characters."),
+        ],
+        filters=[clean_text],
+        description="For example: Overdue contract cases, ERO Atlanta.",
+    )
+    query = HiddenField()
+    save = SubmitField("Save view")
+
+
+class DeleteViewForm(FlaskForm):
+    delete = SubmitField("Delete")
+
+
+# -- the case page ---------------------------------------------------------------------
+
+
+class CaseForm(FlaskForm):
+    """A form of the case page: it says which version of the case it was drawn from."""
+
+    version = IntegerField(
+        widget=HiddenField.widget,
+        validators=[InputRequired("This form is out of date: reload the page.")],
+    )
+
+
+class StatusForm(CaseForm):
+    status = SelectField("Move to")
+    change = SubmitField("Change status")
+
+
+class AssignForm(CaseForm):
+    rep = SelectField("Assign to")
+    assign = SubmitField("Assign")
+    take = SubmitField("Take it myself")
+
+
+class PriorityForm(CaseForm):
+    priority = SelectField("Priority", choices=choices((p.value, p.label) for p in CasePriority))
+    set_priority = SubmitField("Set priority")
+
+
+class CommentForm(CaseForm):
+    visibility = RadioField(
+        "Who reads it",
+        choices=choices(
+            [
+                (NOTE, "Internal note: reps of the chapter only"),
+                (REPLY, "Reply to the member: they read it on their notice page"),
+            ]
+        ),
+        default=NOTE,
+        validators=[InputRequired("Choose who reads it.")],
+    )
+    to = SelectField("Reply to", validate_choice=False)
+    body = TextAreaField(
+        "Text",
+        validators=[MaxChars(COMMENT_TEXT)],
+        filters=[clean_text],
+        render_kw={"rows": 5},
+        description="A reply's member gets an email that a reply is waiting; the email "
+        "never contains the text.",
+    )
+    post = SubmitField("Add to the case")
+
+
+class ActionForm(CaseForm):
+    kind = SelectField(
+        "What was done",
+        choices=choices([("", "Choose…"), *((k.value, k.label) for k in CaseActionKind)]),
+    )
+    step = IntegerField(
+        "Grievance step",
+        validators=[
+            Optional(),
+            NumberRange(min=1, max=MAX_GRIEVANCE_STEP, message="Enter a step from 1 to 5."),
+        ],
+        description="For a grievance only.",
+        invalid_value_message="Enter the step as a number, like 1.",
+        render_kw={"inputmode": "numeric", "min": 1, "max": MAX_GRIEVANCE_STEP},
+    )
+    taken_on = _date("Date done")
+    note = TextAreaField(
+        "Note (reps only)",
+        validators=[MaxChars(COMMENT_TEXT)],
+        filters=[clean_text],
+        render_kw={"rows": 3},
+    )
+    record = SubmitField("Record action")
+
+
+class CheckboxList(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class LinkForm(CaseForm):
+    notice_ids = CheckboxList("Likely the same notice", coerce=int, validate_choice=False)
+    references = StringField(
+        "Or link whole cases by reference",
+        validators=[MaxChars(2000)],
+        filters=[clean_text],
+        description="One or more references of this chapter's open cases, like "
+        "C-2026-00042, separated by commas or spaces.",
+    )
+    link = SubmitField("Link into this case")
+
+
+class SplitForm(CaseForm):
+    split = SubmitField("Split out into a case of its own")

@@ -1,0 +1,377 @@
+"""The case queue as a query: what a rep may see, narrowed by a filter, sorted, with the
+date each case is next due. A plain function of a filter, so the queue page, bulk
+actions, the dashboard and exports all list the same cases the same way."""
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field, fields
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import ColumnElement, Select, case, exists, false, func, null, or_, select
+from sqlalchemy.orm import joinedload
+
+from union.cases.concerns import Concern, concern_counts, raises
+from union.cases.models import OPEN_STATUSES, PRIORITY_RANKS, Case, CaseStatus, SavedView
+from union.core import audit
+from union.core.permissions import policy
+from union.extensions import db
+from union.notices.models import Notice
+
+# -- the filter ------------------------------------------------------------------------
+
+OPEN = "open"
+ALL = "all"
+STATUS_FILTERS = {OPEN: "Open (not resolved, closed or withdrawn)", ALL: "Any status"} | {
+    s.value: s.label for s in CaseStatus
+}
+MINE = "mine"
+UNASSIGNED = "unassigned"
+DUE_FILTERS = {
+    "attention": "Overdue or due within 7 days",
+    "overdue": "Overdue",
+    "week": "Due within 7 days",
+}
+DUE_SOON_DAYS = 7
+SORTS = {
+    "newest": "Newest first",
+    "oldest": "Oldest first",
+    "due": "Due soonest",
+    "priority": "Priority",
+    "activity": "Latest activity",
+}
+
+
+@dataclass(frozen=True)
+class CaseFilter:
+    """What the rep asked the queue for; every field empty means everything open."""
+
+    status: str = OPEN
+    chapter_id: int | None = None
+    home_agency_id: int | None = None
+    receiving_agency_id: int | None = None
+    kind: str | None = None
+    concern: str | None = None
+    # "mine", "unassigned", or a user id (as text, as it comes from the URL)
+    assigned: str | None = None
+    due: str | None = None
+    opened_from: date | None = None
+    opened_to: date | None = None
+    q: str | None = None
+    sort: str = "newest"
+
+    def args(self) -> dict[str, str]:
+        """The filter as query-string arguments (defaults left out): the URL of the view."""
+        shown: dict[str, str] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if value in (None, "") or value == f.default:
+                continue
+            shown[URL_NAMES.get(f.name, f.name)] = (
+                value.isoformat() if isinstance(value, date) else str(value)
+            )
+        return shown
+
+    def query_string(self) -> str:
+        return urlencode(self.args())
+
+    @property
+    def is_default(self) -> bool:
+        return self == CaseFilter()
+
+
+# Short names in the URL for the fields whose names are long.
+URL_NAMES = {
+    "chapter_id": "chapter",
+    "home_agency_id": "home",
+    "receiving_agency_id": "receiving",
+    "opened_from": "from",
+    "opened_to": "to",
+}
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who is looking, and where: scope, "mine", and the dates the filter speaks of."""
+
+    user_id: int
+    is_admin: bool
+    chapter_ids: tuple[int, ...]
+    today: date
+    zone: str = "America/New_York"
+
+    @classmethod
+    def of(cls, user: Any, today: date, zone: str) -> "Viewer":
+        return cls(
+            user_id=user.id,
+            is_admin=bool(user.is_admin),
+            chapter_ids=tuple(c.id for c in user.covered_chapters) if user.is_rep else (),
+            today=today,
+            zone=zone,
+        )
+
+
+def visible(viewer: Viewer) -> ColumnElement[bool]:
+    """The cases the viewer may see at all: admins every case, reps their chapters'."""
+    if viewer.is_admin:
+        return Case.id.is_not(None)
+    if not viewer.chapter_ids:
+        return false()
+    return Case.chapter_id.in_(viewer.chapter_ids)
+
+
+def _deadline_summary() -> Any:
+    """The deadlines feature's summary of open deadlines per case, if installed."""
+    try:
+        from union.deadlines.services import open_deadline_summary
+    except ImportError:
+        return None
+    return open_deadline_summary()
+
+
+def deadlines_available() -> bool:
+    try:
+        from union.deadlines.services import open_deadline_summary  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _local_midnight(day: date, zone: str) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=ZoneInfo(zone))
+
+
+def _narrowed(stmt: Select[Any], viewer: Viewer, f: CaseFilter, next_due: Any) -> Select[Any]:
+    """Every condition of the filter except status (the status counts need them all but
+    that one). The viewer's scope comes first."""
+    stmt = stmt.where(visible(viewer))
+    if f.chapter_id is not None:
+        stmt = stmt.where(Case.chapter_id == f.chapter_id)
+    if f.assigned == MINE:
+        stmt = stmt.where(Case.assigned_rep_id == viewer.user_id)
+    elif f.assigned == UNASSIGNED:
+        stmt = stmt.where(Case.assigned_rep_id.is_(None))
+    elif f.assigned and f.assigned.isdigit():
+        stmt = stmt.where(Case.assigned_rep_id == int(f.assigned))
+    if f.opened_from is not None:
+        stmt = stmt.where(Case.created_at >= _local_midnight(f.opened_from, viewer.zone))
+    if f.opened_to is not None:
+        end = _local_midnight(f.opened_to + timedelta(days=1), viewer.zone)
+        stmt = stmt.where(Case.created_at < end)
+    if f.due and next_due is not None:
+        soon = viewer.today + timedelta(days=DUE_SOON_DAYS)
+        if f.due == "overdue":
+            stmt = stmt.where(next_due < viewer.today)
+        elif f.due == "week":
+            stmt = stmt.where(next_due.between(viewer.today, soon))
+        elif f.due == "attention":
+            stmt = stmt.where(next_due <= soon)
+
+    # A collective case matches when one of its notices matches all the notice filters.
+    about_notice = []
+    if f.home_agency_id is not None:
+        about_notice.append(Notice.home_agency_id == f.home_agency_id)
+    if f.receiving_agency_id is not None:
+        about_notice.append(Notice.receiving_agency_id == f.receiving_agency_id)
+    if f.kind:
+        about_notice.append(Notice.kind == f.kind)
+    if f.concern:
+        about_notice.append(raises(Concern(f.concern)))
+    if about_notice:
+        stmt = stmt.where(exists(select(Notice.id).where(Notice.case_id == Case.id, *about_notice)))
+    if f.q:
+        words = f.q.strip()
+        stmt = stmt.where(
+            or_(
+                Case.reference.icontains(words, autoescape=True),
+                exists(
+                    select(Notice.id).where(
+                        Notice.case_id == Case.id,
+                        or_(
+                            Notice.receiving_unit.icontains(words, autoescape=True),
+                            Notice.home_office.icontains(words, autoescape=True),
+                            Notice.receiving_agency_other.icontains(words, autoescape=True),
+                            Notice.duty_location.icontains(words, autoescape=True),
+                            Notice.statement.icontains(words, autoescape=True),
+                        ),
+                    )
+                ),
+            )
+        )
+    return stmt
+
+
+def _with_status(stmt: Select[Any], status: str) -> Select[Any]:
+    if status == OPEN:
+        return stmt.where(Case.status.in_(OPEN_STATUSES))
+    if status in {s.value for s in CaseStatus}:
+        return stmt.where(Case.status == status)
+    return stmt
+
+
+def queue_query(viewer: Viewer, f: CaseFilter) -> Select[Any]:
+    """Rows of ``(Case, next_due_on)`` the viewer may see that match ``f``, in its order.
+    ``next_due_on`` is the earliest open deadline (None without one)."""
+    summary = _deadline_summary()
+    if summary is not None:
+        next_due = summary.c.next_due_on
+        stmt = select(Case, next_due.label("next_due_on")).outerjoin(
+            summary, summary.c.case_id == Case.id
+        )
+    else:
+        next_due = None
+        stmt = select(Case, null().label("next_due_on"))
+    stmt = _with_status(_narrowed(stmt, viewer, f, next_due), f.status)
+    newest = (Case.created_at.desc(), Case.id.desc())
+    match f.sort:
+        case "oldest":
+            order: tuple[Any, ...] = (Case.created_at, Case.id)
+        case "due" if next_due is not None:
+            order = (next_due.is_(None), next_due, *newest)
+        case "priority":
+            rank = case(
+                {p.value: r for p, r in PRIORITY_RANKS.items()}, value=Case.priority, else_=9
+            )
+            due = (next_due.is_(None), next_due) if next_due is not None else ()
+            order = (rank, *due, *newest)
+        case "activity":
+            order = (Case.updated_at.desc(), Case.id.desc())
+        case _:
+            order = newest
+    return stmt.order_by(*order)
+
+
+def status_counts(viewer: Viewer, f: CaseFilter) -> dict[str, int]:
+    """How many cases of each status match the filter but for its status (one grouped
+    query): the queue's counts at a glance."""
+    summary = _deadline_summary()
+    stmt = select(Case.status, func.count(Case.id))
+    next_due = None
+    if summary is not None and f.due:
+        next_due = summary.c.next_due_on
+        stmt = stmt.select_from(Case).outerjoin(summary, summary.c.case_id == Case.id)
+    stmt = _narrowed(stmt, viewer, f, next_due).group_by(Case.status)
+    counts = {s.value: 0 for s in CaseStatus}
+    counts.update({status: int(n) for status, n in db.session.execute(stmt)})
+    return counts
+
+
+# What a page of the queue shows of each case, loaded with the page.
+QUEUE_OPTIONS = (joinedload(Case.chapter), joinedload(Case.assigned_rep))
+
+
+# -- a page of rows --------------------------------------------------------------------
+
+
+@dataclass
+class QueueRow:
+    """One case as the queue shows it."""
+
+    case: Case
+    notices: list[Notice]
+    next_due_on: date | None
+    concerns: list[Concern] = field(default_factory=list)
+    days_left: int | None = None
+    due_text: str | None = None
+    urgency: str | None = None  # "overdue", "red" (3 days or fewer), "amber" (7), or None
+
+    @property
+    def kinds(self) -> list[str]:
+        seen = dict.fromkeys(n.label_of("kind") for n in self.notices if n.kind)
+        return [k for k in seen if k]
+
+    @property
+    def destinations(self) -> list[str]:
+        places = []
+        for n in self.notices:
+            where = " ".join(p for p in (n.receiving_label, n.receiving_unit) if p)
+            if where and where not in places:
+                places.append(where)
+        return places
+
+    @property
+    def members(self) -> int:
+        return len({n.member_id for n in self.notices})
+
+
+def queue_rows(rows: Iterable[Any]) -> list[QueueRow]:
+    """Rows of ``queue_query`` made ready to show: each case's notices (one query), the
+    concerns they raise (one query) and how soon it is due."""
+    pairs = [(row[0], row[1]) for row in rows]
+    ids = [c.id for c, _ in pairs]
+    by_case: dict[int, list[Notice]] = {i: [] for i in ids}
+    if ids:
+        for notice in db.session.scalars(
+            select(Notice)
+            .where(Notice.case_id.in_(ids))
+            .options(joinedload(Notice.receiving_agency))
+            .order_by(Notice.id)
+        ):
+            by_case[notice.case_id].append(notice)  # type: ignore[index]
+    concerns = concern_counts(ids)
+    urgency_of = _urgency()
+    result = []
+    for case_, due in pairs:
+        row = QueueRow(
+            case=case_,
+            notices=by_case[case_.id],
+            next_due_on=due,
+            concerns=[c for c, n in concerns.get(case_.id, {}).items() if n],
+        )
+        if due is not None and urgency_of is not None:
+            today = urgency_of.chapter_today(case_.chapter)
+            row.days_left = urgency_of.days_left(due, today)
+            row.due_text = urgency_of.days_left_text(due, today)
+            row.urgency = urgency_of.urgency(due, today)
+        result.append(row)
+    return result
+
+
+def _urgency() -> Any:
+    try:
+        from union.deadlines import services
+    except ImportError:
+        return None
+    return services
+
+
+# -- saved views -----------------------------------------------------------------------
+
+VIEW_NAME_LENGTH = 80
+
+
+def saved_views(user_id: int) -> list[SavedView]:
+    return list(
+        db.session.scalars(
+            select(SavedView).where(SavedView.rep_id == user_id).order_by(SavedView.name)
+        )
+    )
+
+
+def save_view(user: Any, name: str, f: CaseFilter) -> tuple[SavedView, bool]:
+    """Keep the filter under ``name`` for ``user`` (a name already used gets the new
+    filter); returns the view and whether it was new."""
+    view = db.session.scalar(
+        select(SavedView).where(SavedView.rep_id == user.id, SavedView.name == name)
+    )
+    created = view is None
+    if view is None:
+        view = SavedView(rep_id=user.id, name=name)
+        db.session.add(view)
+    view.query = f.query_string()
+    db.session.flush()
+    audit.record("saved_view.save", view, actor=user, name=name, query=view.query, created=created)
+    return view, created
+
+
+def delete_view(view: SavedView, *, actor: Any) -> None:
+    audit.record("saved_view.delete", view, actor=actor, name=view.name, query=view.query)
+    db.session.delete(view)
+    db.session.flush()
+
+
+@policy(SavedView)
+def _saved_view_policy(user: Any, action: str, view: SavedView) -> bool:
+    """A saved view is its rep's own."""
+    return bool(view.rep_id == user.id)
