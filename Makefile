@@ -9,13 +9,14 @@ PORT ?= 5000
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint format clean-venv
+.PHONY: help run test lint format screenshots clean-venv
 
 help:
 	@echo "make run    - install, migrate, load demo data and serve on http://$(HOST):$(PORT)"
 	@echo "make test   - install the test extras and run the whole suite (SQLite + PostgreSQL + browser)"
 	@echo "make lint   - ruff check and format check"
 	@echo "make format - ruff format"
+	@echo "make screenshots - retake the README's screenshots (needs Chromium)"
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Steward needs Python 3.11 or newer"'
@@ -56,6 +57,9 @@ lint: $(VENV)/.installed-dev
 format: $(VENV)/.installed-dev
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+screenshots: $(VENV)/.installed-dev
+	$(BIN)/python scripts/screenshots.py
 
 clean-venv:
 	rm -rf $(VENV) node_modules
