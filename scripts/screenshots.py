@@ -40,7 +40,7 @@ def main() -> int:
     tmp = Path(tempfile.mkdtemp(prefix="steward-shots-"))
     os.environ.update(
         STEWARD_ENV="development",
-        SECRET_KEY="screenshots-only",
+        SECRET_KEY="screenshots-only",  # noqa: S106 - a throwaway database, deleted after
         DATABASE_URL=f"sqlite:///{tmp / 'shots.sqlite3'}",
         UPLOAD_FOLDER=str(tmp / "uploads"),
         MAIL_BACKEND="locmem",
