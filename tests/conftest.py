@@ -328,3 +328,26 @@ def smtp_config(smtp_server: SMTPServer) -> dict[str, Any]:
         "MAIL_USE_SSL": False,
         "MAIL_TIMEOUT": 5,
     }
+
+
+# -- real processes: gunicorn, `union` commands, Redis (tests/servers.py) ----------------
+
+
+@pytest.fixture
+def processes(tmp_path: Path) -> Iterator[Any]:
+    """Start gunicorn and ``union`` processes (``processes.gunicorn(env)``…); every one is
+    stopped when the test ends, and their logs are under ``tmp_path/process-logs``."""
+    from tests.servers import Processes
+
+    started = Processes(tmp_path / "process-logs")
+    yield started
+    started.stop_all()
+
+
+@pytest.fixture
+def redis_url() -> Iterator[tuple[str, str]]:
+    """``(url, key_prefix)``: Redis on loopback and a prefix of this test's own. Skipped
+    when Redis does not answer; ``STEWARD_REQUIRE_REDIS=1`` (CI) makes that a failure."""
+    from tests.servers import redis_or_skip
+
+    yield from redis_or_skip()

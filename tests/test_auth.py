@@ -88,9 +88,12 @@ def test_login_and_logout(client, ctx):
 
 
 def test_login_with_remember_me_sets_a_lasting_cookie(client, ctx):
+    # The session cookie itself lasts (up to SESSION_MAX_HOURS: union.core.sessions); a
+    # separate remember-me cookie, which carries no time, is never issued.
     user = make_user()
     client.post("/login", data={"email": user.email, "password": PASSWORD, "remember": "y"})
-    assert client.get_cookie("remember_token") is not None
+    assert client.get_cookie("steward_session").expires is not None
+    assert client.get_cookie("remember_token") is None
 
 
 def test_session_cookie_is_httponly_and_samesite(client, ctx):

@@ -2,6 +2,7 @@
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -108,7 +109,10 @@ def load_config(app: Flask, test_config: dict[str, Any] | None = None) -> None:
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": https,
-        "REMEMBER_COOKIE_DURATION": 60 * 60 * 24 * _int("REMEMBER_DAYS", 14),
+        # Every session ends SESSION_MAX_HOURS after the password was typed, "keep me logged
+        # in" or not (union.core.sessions); no remember-me cookie outlives that either.
+        "SESSION_IDLE_MINUTES": _int("SESSION_IDLE_MINUTES", 30),
+        "SESSION_MAX_HOURS": _int("SESSION_MAX_HOURS", 12),
         "PREFERRED_URL_SCHEME": "https" if https else "http",
         "PROXY_COUNT": _int("PROXY_COUNT", 0),
         "WTF_CSRF_TIME_LIMIT": None,
@@ -120,18 +124,32 @@ def load_config(app: Flask, test_config: dict[str, Any] | None = None) -> None:
         "LOGIN_LOCKOUT_MINUTES": _int("LOGIN_LOCKOUT_MINUTES", 15),
         "RATELIMIT_ENABLED": _flag("RATELIMIT_ENABLED", True),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        # Several apps may share one Redis: each counts under its own prefix.
+        "RATELIMIT_KEY_PREFIX": os.environ.get("RATELIMIT_KEY_PREFIX", "steward"),
+        # Redis down: count in this process's memory meanwhile rather than answer 500.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_LOGIN": os.environ.get("RATELIMIT_LOGIN", "20 per minute;200 per hour"),
         "RATELIMIT_REGISTER": os.environ.get("RATELIMIT_REGISTER", "10 per hour"),
         "RATELIMIT_PASSWORD_RESET": os.environ.get("RATELIMIT_PASSWORD_RESET", "5 per hour"),
+        "RATELIMIT_NOTICE_SUBMIT": os.environ.get("RATELIMIT_NOTICE_SUBMIT", "60 per hour"),
         "RATELIMIT_HEADERS_ENABLED": True,
         "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", 25 * 1024 * 1024),
         # Attachments live outside the web root, under random names.
         "UPLOAD_FOLDER": os.environ.get("UPLOAD_FOLDER") or str(instance / "uploads"),
         "ATTACHMENT_MAX_BYTES": _int("ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024),
         "ATTACHMENT_MAX_COUNT": _int("ATTACHMENT_MAX_COUNT", 10),
+        # A file in UPLOAD_FOLDER no attachment names, older than this, is removed (a process
+        # killed between writing a file and committing its row leaves one behind).
+        "ORPHAN_UPLOAD_MINUTES": _int("ORPHAN_UPLOAD_MINUTES", 60),
+        # Backups of a PostgreSQL database use these client programs (match the server).
+        "PG_DUMP": os.environ.get("PG_DUMP", "pg_dump"),
+        "PG_RESTORE": os.environ.get("PG_RESTORE", "pg_restore"),
     }
     if os.environ.get("SMTP_URL"):
         config.update(smtp_settings(os.environ["SMTP_URL"]))
     config.update(test_config or {})
+    config.setdefault("PERMANENT_SESSION_LIFETIME", timedelta(hours=config["SESSION_MAX_HOURS"]))
+    config.setdefault("REMEMBER_COOKIE_DURATION", timedelta(hours=config["SESSION_MAX_HOURS"]))
     app.config.from_mapping(config)
 
     if not app.config["SECRET_KEY"]:

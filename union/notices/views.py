@@ -12,7 +12,8 @@ from werkzeug.wrappers import Response
 from union.auth.models import User
 from union.chapters.models import Agency
 from union.core.permissions import can, ensure_can
-from union.extensions import db
+from union.core.security import per_user_or_address
+from union.extensions import db, limiter
 from union.notices import bp, services, storage
 from union.notices.forms import DiscardForm, NoticeForm, UpdateForm, WithdrawForm
 from union.notices.models import Notice
@@ -52,8 +53,19 @@ def mine() -> str:
 # -- the form: new, draft, submit ------------------------------------------------------
 
 
+def _submit_limit() -> str:
+    return current_app.config["RATELIMIT_NOTICE_SUBMIT"]
+
+
+# Saving and submitting share one budget per member, whatever the notice.
+_notice_writes = limiter.shared_limit(
+    _submit_limit, scope="notice-submit", key_func=per_user_or_address, methods=["POST"]
+)
+
+
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
+@_notice_writes
 def new() -> str | Response:
     user = _user()
     if user.chapter is None:
@@ -65,6 +77,7 @@ def new() -> str | Response:
 
 @bp.route("/<int:notice_id>/edit", methods=["GET", "POST"])
 @login_required
+@_notice_writes
 def edit(notice_id: int) -> str | Response:
     notice = _load(notice_id, "edit", for_update=request.method == "POST")
     return _notice_form(notice)
