@@ -100,6 +100,7 @@ def load_config(app: Flask, test_config: dict[str, Any] | None = None) -> None:
         "MAIL_TIMEOUT": _int("MAIL_TIMEOUT", 20),
         "OUTBOX_SEND_AFTER_COMMIT": _flag("OUTBOX_SEND_AFTER_COMMIT", True),
         "OUTBOX_MAX_ATTEMPTS": _int("OUTBOX_MAX_ATTEMPTS", 8),
+        "OUTBOX_SEND_NOW_LIMIT": _int("OUTBOX_SEND_NOW_LIMIT", 25),
         "SCHEDULER_IN_PROCESS": _flag("SCHEDULER_IN_PROCESS", not production),
         # Sessions and cookies.
         "SESSION_COOKIE_HTTPONLY": True,

@@ -123,11 +123,15 @@ def _messages_rolled_back(session: Session) -> None:
 
 
 def send_committed() -> int:
-    """Deliver the messages committed by this session so far (call after the commit)."""
+    """Deliver the messages committed by this session so far (call after the commit).
+
+    At most ``OUTBOX_SEND_NOW_LIMIT`` go out right away: hundreds of emails (inviting a
+    whole chapter) would hold the request past any proxy's timeout, so the rest wait for
+    the scheduler's sweep, which finds them pending and due."""
     ids = db.session.info.pop("outbox_committed", None)
     if not ids or not current_app.config["OUTBOX_SEND_AFTER_COMMIT"]:
         return 0
-    return deliver_pending(ids=ids)
+    return deliver_pending(ids=ids[: current_app.config["OUTBOX_SEND_NOW_LIMIT"]])
 
 
 # -- the sender ------------------------------------------------------------------------

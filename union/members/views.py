@@ -31,10 +31,6 @@ from union.members.matching import count_pending
 from union.members.models import ImportRun, ImportStatus, Member
 from union.members.spreadsheets import UnreadableFile
 
-# Invitations beyond this many are left to the outbox's sweep (a minute or so later)
-# instead of being sent before the page answers, so "invite everyone" never times out.
-SEND_NOW_LIMIT = 25
-
 
 def _me() -> User:
     return current_user._get_current_object()  # type: ignore[no-any-return]
@@ -126,16 +122,8 @@ def invite_many(chapter_id: int) -> Response:
             return redirect(url_for("members.directory", chapter_id=chapter.id))
     result = services.invite(chapter, members, actor=_me(), bulk=bulk)
     db.session.commit()
-    _maybe_leave_for_sweep(len(result.sent))
     flash(result.summary(), "success" if result.sent else "info")
     return redirect(url_for("members.directory", chapter_id=chapter.id))
-
-
-def _maybe_leave_for_sweep(count: int) -> None:
-    if count > SEND_NOW_LIMIT:
-        # Hundreds of emails would hold the page past any proxy's timeout; the outbox's
-        # scheduled sweep sends them from the rows committed above.
-        db.session.info.pop("outbox_committed", None)
 
 
 # -- one member ------------------------------------------------------------------------
