@@ -196,6 +196,7 @@ def test_a_rep_adds_a_deadline_on_a_date(client, ctx, member, rep):
         },
     )
     assert response.status_code == 302
+    assert response.headers["Location"] == f"/cases/{notice.case_id}#deadlines"
     added = _deadlines(notice.case_id)[-1]
     assert (added.kind, added.title, added.due_on) == (
         "bargaining_demand",
@@ -373,7 +374,8 @@ def test_close_and_reopen(client, ctx, member, rep):
     [deadline] = _deadlines(notice.case_id)
     login(client, rep)
 
-    assert client.post(_url(deadline, "close")).status_code == 302
+    response = client.post(_url(deadline, "close"))
+    assert response.headers["Location"] == f"/cases/{notice.case_id}#deadlines"
     [closed] = _deadlines(notice.case_id)
     assert closed.done_at is not None and closed.done_by_id == rep.id
     client.post(_url(deadline, "close"))  # closing twice changes nothing
@@ -549,3 +551,13 @@ def test_the_panel_shows_days_left_extensions_and_policy_changes(app, ctx, chapt
     assert was in html and "Agreed at the &lt;b&gt;meeting&lt;/b&gt;" in html
     assert "The chapter&#39;s policy is now 60 calendar days" in html
     assert "Add a deadline" in html and 'name="deadline-due_on"' in html
+
+
+def test_the_case_page_carries_the_deadlines_panel(client, ctx, member, rep):
+    notice = make_notice(member)
+    [grievance] = _deadlines(notice.case_id)
+    login(client, rep)
+    page = client.get(f"/cases/{notice.case_id}").get_data(as_text=True)
+    assert 'id="deadlines"' in page and "File a grievance" in page
+    assert _url(grievance) in page and f'action="{_url(grievance, "close")}"' in page
+    assert f'action="/cases/{notice.case_id}/deadlines"' in page

@@ -103,7 +103,7 @@ def test_a_rep_subscribes_to_the_deadlines_of_their_assigned_cases(client, ctx, 
     assert event["DTEND;VALUE=DATE"] == f"{grievance.due_on + timedelta(days=1):%Y%m%d}"
     assert re.fullmatch(r"\d{8}T\d{6}Z", event["DTSTAMP"])
     assert event["SUMMARY"] == f"{case.reference}: File a grievance"
-    assert event["URL"].startswith("http://steward.test/")
+    assert event["URL"] == f"http://steward.test/cases/{case.id}"
 
     # The same deadline keeps its UID, so calendar apps update it rather than duplicate it.
     again = _events(_unfold(client.get(path).get_data(as_text=True)))

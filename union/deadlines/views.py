@@ -5,7 +5,6 @@ from typing import Any
 
 from flask import abort, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
-from werkzeug.routing import BuildError
 from werkzeug.wrappers import Response
 
 from union.auth.models import User
@@ -44,11 +43,8 @@ def _load(case_id: int, deadline_id: int, *, for_update: bool = False) -> tuple[
 
 
 def case_page(case_id: int) -> str:
-    """The case page's deadlines section (a plain link back while the case page is new)."""
-    try:
-        return url_for("cases.show", case_id=case_id, _anchor="deadlines")
-    except BuildError:
-        return url_for("home.index")
+    """Back to the case page, at its deadlines."""
+    return url_for("cases.show", case_id=case_id, _anchor="deadlines")
 
 
 def deadline_panel_context(case: Case) -> dict[str, Any]:
