@@ -134,7 +134,6 @@ def edit(case_id: int, deadline_id: int) -> str | Response:
         case=case,
         deadline=deadline,
         form=form,
-        action_form=DeadlineActionForm(),
         case_url=case_page(case.id),
         deadline_today=services.chapter_today(chapter),
         policy_note=services.policy_note(deadline, chapter),
