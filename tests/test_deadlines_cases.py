@@ -260,6 +260,16 @@ LONG_TITLE = {"deadline-title": "x" * 201}
             "not both",
         ),
         ({"deadline-kind": "custom", "deadline-due_on": "3/2/26"}, "due_on", "like 2026-03-15"),
+        ({"deadline-kind": "custom", "deadline-due_on": "2099-03-02"}, "due_on", "check the year"),
+        (
+            {
+                "deadline-kind": "custom",
+                "deadline-days": "3000",
+                "deadline-counted_from": "2026-03-02",
+            },
+            "days",
+            "more than 5 years",
+        ),
         ({"deadline-kind": "nonsense", "deadline-due_on": "2026-03-02"}, "kind", "Not a valid"),
         (
             {"deadline-kind": "custom", "deadline-due_on": "2026-03-02"} | LONG_TITLE,
@@ -303,6 +313,12 @@ def test_an_extension_keeps_the_original_date_and_needs_a_reason(client, ctx, me
     assert response.status_code == 200
     assert "Say why the deadline is extended" in response.get_data(as_text=True)
     assert _deadlines(notice.case_id)[0].due_on == original
+
+    # A wrong year is caught.
+    response = client.post(
+        _url(deadline), data={**form, "due_on": "2099-01-01", "change": "extension", "reason": "x"}
+    )
+    assert "check the year" in response.get_data(as_text=True)
 
     # An extension to an earlier date is a mistake.
     earlier = {**form, "due_on": (original - timedelta(days=1)).isoformat()}

@@ -22,6 +22,7 @@ from union.deadlines.calendar import count_days
 from union.deadlines.models import ChangeKind, Deadline, DeadlineChange, DeadlineKind
 from union.extensions import db
 from union.notices.models import Notice, NoticeKind, NoticeStatus
+from union.notices.services import FAR_OFF_YEARS, far_off
 
 # A deadline turns amber this many days ahead, and red this many.
 AMBER_DAYS = 7
@@ -184,16 +185,20 @@ def add_deadline(
     2026-03-02"; ``source`` says whose count it is, e.g. "chapter policy")."""
     kind = DeadlineKind(kind)
     title = (title or "").strip() or kind.label
+    today = case_today(case)
     if due_on is None:
         if days is None or day_kind is None or counted_from is None:
             raise DeadlineProblems({"due_on": "Enter a due date, or the days to count."})
+        _check_year(today, counted_from=counted_from)
         count = count_days(counted_from, days, day_kind)
+        _check_year(today, days=count.due_on)
         due_on = count.due_on
         rule = rule or count.describe(
             days, day_kind, after or counted_from.isoformat(), source=source
         )
         day_kind = DayKind(day_kind).value
     else:
+        _check_year(today, due_on=due_on)
         days = day_kind = counted_from = None
     deadline = Deadline(
         case_id=case.id,
@@ -211,6 +216,19 @@ def add_deadline(
     db.session.flush()
     _record(case, deadline, ChangeKind.CREATED, actor=actor, new_due_on=due_on, rule=rule)
     return deadline
+
+
+def _check_year(today: date, **days: date) -> None:
+    """A date years away is a typo (a wrong year), not a deadline: say which field."""
+    for field, day in days.items():
+        if far_off(day, today):
+            where = "falls" if field == "days" else "is"
+            raise DeadlineProblems(
+                {
+                    field: f"That date {where} more than {FAR_OFF_YEARS} years from today: "
+                    "check the year."
+                }  # fmt: skip
+            )
 
 
 def propose_deadlines(case: Case, notice: Notice, *, actor: Any = None) -> list[Deadline]:
@@ -301,6 +319,8 @@ def edit_deadline(
     kind = DeadlineKind(kind)
     title = (title or "").strip() or kind.label
     moved = due_on != deadline.due_on
+    if moved:
+        _check_year(case_today(_case_of(deadline)), due_on=due_on)
     if moved and extension:
         problems = {}
         if due_on < deadline.due_on:
