@@ -222,13 +222,11 @@ def _check_year(today: date, **days: date) -> None:
     """A date years away is a typo (a wrong year), not a deadline: say which field."""
     for field, day in days.items():
         if far_off(day, today):
-            where = "falls" if field == "days" else "is"
-            raise DeadlineProblems(
-                {
-                    field: f"That date {where} more than {FAR_OFF_YEARS} years from today: "
-                    "check the year."
-                }  # fmt: skip
+            verb = "falls" if field == "days" else "is"
+            message = (
+                f"That date {verb} more than {FAR_OFF_YEARS} years from today: check the year."
             )
+            raise DeadlineProblems({field: message})
 
 
 def propose_deadlines(case: Case, notice: Notice, *, actor: Any = None) -> list[Deadline]:
