@@ -15,6 +15,16 @@ from union.core.outbox import OutboxMessage, OutboxStatus
 from union.deadlines.models import CalendarFeed, Deadline, DeadlineChange
 from union.members.models import ImportMapping, ImportRun, ImportStatus, Member
 from union.notices.models import Attachment, Notice, NoticeChoice, NoticeStatus
+from union.rosters.models import (
+    InfoRequest,
+    InfoRequestChange,
+    InfoRequestItem,
+    RosterAnswer,
+    RosterDocument,
+    RosterDuty,
+    RosterRecipient,
+    RosterRequest,
+)
 
 __all__ = [
     "Agency",
@@ -33,6 +43,9 @@ __all__ = [
     "ImportMapping",
     "ImportRun",
     "ImportStatus",
+    "InfoRequest",
+    "InfoRequestChange",
+    "InfoRequestItem",
     "LoginAttempt",
     "Member",
     "Notice",
@@ -41,6 +54,11 @@ __all__ = [
     "OutboxMessage",
     "OutboxStatus",
     "Role",
+    "RosterAnswer",
+    "RosterDocument",
+    "RosterDuty",
+    "RosterRecipient",
+    "RosterRequest",
     "SavedView",
     "User",
     "Verification",
