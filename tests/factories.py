@@ -160,3 +160,44 @@ def case_of(notice: Any) -> Any:
 def make_case(member: User, **overrides: Any) -> Any:
     """A case opened by a submitted notice of ``member`` (the notice's answers overridden)."""
     return case_of(make_notice(member, **overrides))
+
+
+# -- roster requests -------------------------------------------------------------------
+
+
+def make_roster_request(chapter: Chapter, rep: User, **fields: Any) -> Any:
+    """A roster request of ``chapter`` recorded by ``rep`` (reply-by in a week)."""
+    from union.rosters import services as roster_services
+
+    today = roster_services.chapter_today(chapter)
+    ice = db.session.scalar(db.select(Agency).where(Agency.code == "ICE-ERO"))
+    values: dict[str, Any] = {
+        "title": "ERO Atlanta support roster",
+        "requested_by_name": "Dana Pruitt",
+        "requested_by_title": "Special Agent in Charge",
+        "agency_id": chapter.agency_id,
+        "office": "Atlanta Field Office",
+        "receiving_agency_id": ice.id,
+        "receiving_unit": "ERO Atlanta",
+        "duties": ["arrests", "transport"],
+        "people_requested": 40,
+        "duration": "90 days",
+        "communicated_on": today - timedelta(days=1),
+        "how_communicated": "email",
+        "reply_by": today + timedelta(days=7),
+    }
+    values.update(fields)
+    roster = roster_services.new_request(chapter, actor=rep)
+    roster_services.save_request(roster, values, today=today, actor=rep)
+    db.session.commit()
+    return roster
+
+
+def send_roster_to(roster: Any, users: list[User], rep: User) -> Any:
+    """Send ``roster`` to ``users`` (members of its chapter) as ``rep`` would."""
+    from union.rosters import services as roster_services
+
+    people = roster_services.people_by_ids(roster.chapter_id, [u.id for u in users])
+    outcome = roster_services.send_request(roster, people, actor=rep)
+    db.session.commit()
+    return outcome

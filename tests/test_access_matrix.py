@@ -122,6 +122,31 @@ ACCESS: dict[str, Rule] = {
     "deadlines.calendar_feed": Rule(get=PUBLIC),
     "deadlines.new_feed": Rule(post={**REP_ONLY, "other_rep": 200}),
     "deadlines.revoke_feed": Rule(post={**REP_POST, "other_rep": 302}),
+    # Roster requests: the reps of the request's chapter (and admins) work them; members never
+    # (403); a rep of another chapter finds nothing (404) but has a list and a form of their
+    # own. A member answers only what was sent to them (the world's member was sent it); a
+    # rep opening the answer page is taken to the request's own page.
+    "rosters.index": Rule(get={**REP_ONLY, "other_rep": 200}),
+    "rosters.new": Rule(get={**REP_ONLY, "other_rep": 200}, post={**REP_ONLY, "other_rep": 200}),
+    "rosters.show": Rule(get=REP_ONLY),
+    "rosters.edit": Rule(get=REP_ONLY, post=REP_FORM),
+    "rosters.document": Rule(get=REP_ONLY),
+    "rosters.link_notices": Rule(post=REP_FORM),
+    "rosters.unlink_notice": Rule(post=REP_POST),
+    "rosters.open_case": Rule(post=REP_POST),
+    "rosters.change_status": Rule(post=REP_POST),
+    "rosters.send": Rule(get=REP_ONLY, post=REP_FORM),
+    "rosters.remind": Rule(post=REP_POST),
+    "rosters.mine": Rule(get=LOGGED_IN),
+    "rosters.answer": Rule(
+        get={"anonymous": LOGIN, "member": 200, "other_rep": 404, "rep": 302, "admin": 302},
+        post={"anonymous": LOGIN, "member": 200, "other_rep": 404, "rep": 302, "admin": 302},
+    ),
+    "rosters.start_info_request": Rule(post=REP_POST),
+    "rosters.info_request": Rule(get=REP_ONLY, post=REP_FORM),
+    "rosters.letter": Rule(get=REP_ONLY),
+    "rosters.send_info_request": Rule(post=REP_FORM),
+    "rosters.info_request_status": Rule(post=REP_FORM),
 }
 
 
@@ -149,6 +174,7 @@ def world(ctx, app, tmp_path):
     params.update(_notice_params(people, app, tmp_path))
     params.update(_case_params(people, params))
     params.update(_deadline_params(people, params))
+    params.update(_roster_params(chapter, people))
     return {"people": people, "params": params, **_feature_params(chapter, people)}
 
 
@@ -209,6 +235,31 @@ def _case_params(people, params) -> dict[str, Any]:
     view, _ = save_view(people["rep"], "Overdue", CaseFilter(due="overdue"))
     db.session.commit()
     return {"case_id": case_id, "view_id": view.id}
+
+
+def _roster_params(chapter, people) -> dict[str, Any]:
+    """A roster request of the chapter with its memo, sent to the member, and a draft of
+    the union's information request for it."""
+    import io
+
+    from tests.factories import PDF_BYTES, make_roster_request, send_roster_to
+    from union.rosters import letters
+    from union.rosters import services as roster_services
+
+    roster = roster_services.load_request(make_roster_request(chapter, people["rep"]).id)
+    upload = type("Upload", (), {"filename": "memo.pdf", "stream": io.BytesIO(PDF_BYTES)})
+    roster_services.add_documents(roster, [upload], actor=people["rep"])
+    db.session.commit()
+    send_roster_to(roster, [people["member"]], people["rep"])
+    info_request = letters.start_info_request(
+        roster_services.load_request(roster.id), actor=people["rep"]
+    )
+    db.session.commit()
+    return {
+        "request_id": roster.id,
+        "document_id": roster_services.load_request(roster.id).documents[0].id,
+        "info_request_id": info_request.id,
+    }
 
 
 def _feature_params(chapter, people) -> dict[str, Any]:

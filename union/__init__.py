@@ -80,6 +80,7 @@ def _register_blueprints(app: Flask) -> None:
     from union.home import bp as home_bp
     from union.members import bp as members_bp
     from union.notices import bp as notices_bp
+    from union.rosters import bp as rosters_bp
 
     app.register_blueprint(home_bp)
     app.register_blueprint(auth_bp)
@@ -88,6 +89,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(notices_bp, url_prefix="/notices")
     app.register_blueprint(cases_bp, url_prefix="/cases")
     app.register_blueprint(deadlines_bp)
+    app.register_blueprint(rosters_bp, url_prefix="/roster-requests")
 
 
 def _register_error_pages(app: Flask) -> None:
