@@ -162,6 +162,23 @@ def make_case(member: User, **overrides: Any) -> Any:
     return case_of(make_notice(member, **overrides))
 
 
+def case_form(case: Any, form: str, **fields: Any) -> dict[str, Any]:
+    """What a case page form posts: its fields under the form's prefix, with the version
+    of the case the page was drawn from (``case`` itself, or its version number)."""
+    version = case if isinstance(case, int) else case.version
+    data: dict[str, Any] = {f"{form}-version": str(version)}
+    data.update({f"{form}-{name}": value for name, value in fields.items()})
+    return data
+
+
+def fresh(case: Any) -> Any:
+    """``case`` read again from the database (what a new page would show)."""
+    from union.cases.models import Case
+
+    db.session.expire_all()
+    return db.session.get(Case, case.id)
+
+
 # -- roster requests -------------------------------------------------------------------
 
 

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from union.auth.models import Role, User
 from union.auth.services import create_user, user_by_email
+from union.cases.demo import load_demo_cases
 from union.chapters.models import Agency, Chapter, DayKind
 from union.chapters.services import chapter_by_number, create_chapter, seed_agencies
 from union.extensions import db
@@ -75,6 +76,7 @@ def load_demo_data() -> list[tuple[str, str, str]]:
         if role == Role.REP:
             where = "covers " + ", ".join(f"Chapter {n}" for n in covers)
         logins.append((role.value, email, where))
+    load_demo_cases()
     chapter = chapter_by_number("247")
     if isinstance(chapter, Chapter):
         logins.append(("invite", chapter.invite_code, "Chapter 247's invite code, for /register"))

@@ -12,6 +12,7 @@ from sqlalchemy.orm import defer, selectinload
 
 from union.auth.models import Role, User
 from union.auth.services import AccountError, end_all_sessions
+from union.cases.services import open_cases_held
 from union.chapters.models import Agency, Chapter, rep_coverage
 from union.chapters.services import active_agencies
 from union.core import audit
@@ -143,6 +144,7 @@ def update_user_access(
         errors["chapter_id"] = "A member belongs to a chapter: choose one."
     if role == Role.REP and not covered:
         errors["covered"] = "A rep must cover at least one chapter: tick one or more."
+    errors.update(_cases_left_behind(user, role=role, covered=covered, active=active))
     if errors:
         raise AccessError(errors)
 
@@ -171,6 +173,36 @@ def update_user_access(
         sessions_ended=sessions_ended,
     )
     return changed
+
+
+def _cases_left_behind(
+    user: User, *, role: Role, covered: list[Chapter], active: bool
+) -> dict[str, str]:
+    """A rep keeps their open cases until someone else has them: deactivating them,
+    making them a member, or taking away a chapter whose open cases they hold is refused
+    until the admin reassigns those cases."""
+    if user.role not in {Role.REP, Role.ADMIN} or (active and role == Role.ADMIN):
+        return {}
+    held = open_cases_held(user)
+    if not held:
+        return {}
+    kept = {c.id for c in covered} if role == Role.REP and active else set()
+    lost = {chapter_id: n for chapter_id, n in held.items() if chapter_id not in kept}
+    if not lost:
+        return {}
+    numbers = dict(db.session.execute(select(Chapter.id, Chapter.number)))
+    count = sum(lost.values())
+    where = ", ".join(f"Chapter {numbers.get(i, i)}: {n}" for i, n in sorted(lost.items()))
+    message = (
+        f"{user.name} has {count} open case{'s' if count != 1 else ''} assigned ({where}). "
+        "Reassign them first: in Cases, filter by who they are assigned to, tick them and "
+        "assign them to someone else."
+    )
+    if not active:
+        return {"active": message}
+    if role == Role.MEMBER:
+        return {"role": message}
+    return {"covered": message}
 
 
 # -- mail ------------------------------------------------------------------------------

@@ -84,8 +84,9 @@ class BulkForm(FlaskForm):
         ),
         validators=[InputRequired("Choose what to do with the ticked cases.")],
     )
-    rep = SelectField("Assign to")
-    status = SelectField("New status")
+    # Each case checks these itself (who may work it, where the workflow lets it go).
+    rep = SelectField("Assign to", validate_choice=False)
+    status = SelectField("New status", validate_choice=False)
     note = TextAreaField("Internal note", validators=[MaxChars(COMMENT_TEXT)], filters=[clean_text])
     back = HiddenField()
     apply = SubmitField("Apply to the ticked cases")
@@ -122,7 +123,8 @@ class CaseForm(FlaskForm):
 
 
 class StatusForm(CaseForm):
-    status = SelectField("Move to")
+    # The service checks the value against the workflow and says why it is refused.
+    status = SelectField("Move to", validate_choice=False)
     change = SubmitField("Change status")
 
 
@@ -165,6 +167,7 @@ class ActionForm(CaseForm):
     kind = SelectField(
         "What was done",
         choices=choices([("", "Choose…"), *((k.value, k.label) for k in CaseActionKind)]),
+        validate_choice=False,
     )
     step = IntegerField(
         "Grievance step",

@@ -16,6 +16,7 @@ from union.cases.concerns import Concern, concern_counts, raises
 from union.cases.models import OPEN_STATUSES, PRIORITY_RANKS, Case, CaseStatus, SavedView
 from union.core import audit
 from union.core.permissions import policy
+from union.core.time import local_time, utcnow
 from union.extensions import db
 from union.notices.models import Notice
 
@@ -86,9 +87,10 @@ URL_NAMES = {
     "chapter_id": "chapter",
     "home_agency_id": "home",
     "receiving_agency_id": "receiving",
-    "opened_from": "from",
-    "opened_to": "to",
 }
+
+
+DEFAULT_ZONE = "America/New_York"
 
 
 @dataclass(frozen=True)
@@ -102,12 +104,14 @@ class Viewer:
     zone: str = "America/New_York"
 
     @classmethod
-    def of(cls, user: Any, today: date, zone: str) -> "Viewer":
+    def of(cls, user: Any) -> "Viewer":
+        """``user`` reads dates in their own chapter's time zone, as elsewhere in the app."""
+        zone = user.chapter.timezone if user.chapter else DEFAULT_ZONE
         return cls(
             user_id=user.id,
             is_admin=bool(user.is_admin),
             chapter_ids=tuple(c.id for c in user.covered_chapters) if user.is_rep else (),
-            today=today,
+            today=local_time(utcnow(), zone).date(),
             zone=zone,
         )
 
@@ -375,3 +379,48 @@ def delete_view(view: SavedView, *, actor: Any) -> None:
 def _saved_view_policy(user: Any, action: str, view: SavedView) -> bool:
     """A saved view is its rep's own."""
     return bool(view.rep_id == user.id)
+
+
+# -- a rep's start page ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StartCounts:
+    """What a rep sees first: open work in their chapters, and what needs them."""
+
+    open: int
+    new: int
+    unassigned: int
+    mine: int
+    overdue: int | None  # None without the deadlines feature
+    due_this_week: int | None
+
+
+def start_counts(viewer: Viewer) -> StartCounts:
+    """The start page's counts of open cases the viewer may see (one query)."""
+
+    def how_many(condition: ColumnElement[bool]) -> Any:
+        return func.sum(case((condition, 1), else_=0))
+
+    columns = [
+        func.count(Case.id),
+        how_many(Case.status == CaseStatus.NEW.value),
+        how_many(Case.assigned_rep_id.is_(None)),
+        how_many(Case.assigned_rep_id == viewer.user_id),
+    ]
+    summary = _deadline_summary()
+    if summary is not None:
+        next_due = summary.c.next_due_on
+        soon = viewer.today + timedelta(days=DUE_SOON_DAYS)
+        columns += [
+            how_many(next_due < viewer.today),
+            how_many(next_due.between(viewer.today, soon)),
+        ]
+    stmt = select(*columns).select_from(Case)
+    if summary is not None:
+        stmt = stmt.outerjoin(summary, summary.c.case_id == Case.id)
+    row = db.session.execute(stmt.where(visible(viewer), Case.status.in_(OPEN_STATUSES))).one()
+    values: list[Any] = [int(v or 0) for v in row]
+    if summary is None:
+        values += [None, None]
+    return StartCounts(*values)

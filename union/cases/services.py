@@ -386,7 +386,7 @@ def add_comment(
             user=recipient.member,
             key=f"{event.id}.{recipient.id}",
             reference=case.reference,
-            notice_url=external_url("notices.show", notice_id=recipient.id, _anchor="timeline"),
+            notice_url=external_url("notices.show", notice_id=recipient.id) + "#timeline",
         )
     return event
 
@@ -542,10 +542,10 @@ def link_notices(
     if refused:
         raise CaseProblems({"link": " ".join(refused)})
 
+    origin = {n.id: sources[n.case_id] for n in notices}  # type: ignore[index]
     deadlines = _deadline_services()
     for notice in notices:
-        source = sources[notice.case_id]  # type: ignore[index]
-        _move(notice, source, case, actor=actor, split=False)
+        _move(notice, origin[notice.id], case, actor=actor, split=False)
         if deadlines is not None and hasattr(deadlines, "propose_deadlines"):
             deadlines.propose_deadlines(case, notice, actor=actor)
     audit.record(
@@ -553,7 +553,7 @@ def link_notices(
         case,
         actor=actor,
         notice_ids=[n.id for n in notices],
-        from_cases=sorted({sources[n.case_id].reference for n in notices}),  # type: ignore[index]
+        from_cases=sorted({c.reference for c in origin.values()}),
     )
     for source in sources.values():
         _close_if_empty(source, case, actor=actor)

@@ -56,20 +56,9 @@ from union.core.time import local_time, utcnow
 from union.extensions import db
 from union.notices.models import Notice
 
-DEFAULT_ZONE = "America/New_York"
-
 
 def _me() -> User:
     return current_user._get_current_object()  # type: ignore[no-any-return]
-
-
-def _zone(user: User) -> str:
-    """The time zone dates are read in: the user's chapter's, as elsewhere in the app."""
-    return user.chapter.timezone if user.chapter else DEFAULT_ZONE
-
-
-def _today(zone: str) -> Any:
-    return local_time(utcnow(), zone).date()
 
 
 def _chapters(user: User) -> list[Chapter]:
@@ -138,12 +127,11 @@ def _filter_of(query: str | None) -> CaseFilter:
 @rep_required
 def queue() -> str:
     user = _me()
-    zone = _zone(user)
     chapters = _chapters(user)
     people = services.assignable_people([c.id for c in chapters])
     form = _filter_form(user, request.args, chapters, people)
     f = _case_filter(form)
-    viewer = Viewer.of(user, _today(zone), zone)
+    viewer = Viewer.of(user)
     page = paginate(queue_query(viewer, f), page_arg(), options=QUEUE_OPTIONS, scalars=False)
     bulk = BulkForm(formdata=None, back=f.query_string())
     _bulk_choices(bulk, user, people)
@@ -387,7 +375,9 @@ def _stale(case_id: int, name: str, form: Any) -> tuple[str, int]:
     case = services.load_case(case_id)
     if case is None:
         abort(404)
+    # The page now shows this version: sending the form again is a decision made on it.
     form.version.data = case.version
+    form.version.raw_data = [str(case.version)]
     return _render_case(case, {name: form}, status=409, stale=True)
 
 
