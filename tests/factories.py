@@ -212,9 +212,9 @@ def make_roster_request(chapter: Chapter, rep: User, **fields: Any) -> Any:
 
 def send_roster_to(roster: Any, users: list[User], rep: User) -> Any:
     """Send ``roster`` to ``users`` (members of its chapter) as ``rep`` would."""
-    from union.rosters import services as roster_services
+    from union.rosters import answers
 
-    people = roster_services.people_by_ids(roster.chapter_id, [u.id for u in users])
-    outcome = roster_services.send_request(roster, people, actor=rep)
+    people = answers.people_by_ids(roster.chapter_id, [u.id for u in users])
+    outcome = answers.send_request(roster, people, actor=rep)
     db.session.commit()
     return outcome

@@ -22,7 +22,7 @@ from wtforms import (
 from wtforms.validators import NumberRange, Optional
 
 from union.admin.forms import choices, optional_int
-from union.notices.forms import Checkboxes, MaxChars, clean_text
+from union.notices.forms import Checkboxes, ChoiceRadios, MaxChars, clean_text
 from union.notices.models import LONG_TEXT, MEDIUM_TEXT, SHORT_TEXT, Channel, Duty
 from union.notices.storage import ACCEPT
 from union.rosters.models import LETTER_TEXT, InfoRequestStatus, RosterAnswerKind
@@ -130,7 +130,7 @@ class SendForm(FlaskForm):
 
 
 class AnswerForm(FlaskForm):
-    answer = RadioField("Your answer", choices=choices(RosterAnswerKind.choices()))
+    answer = ChoiceRadios("Your answer", RosterAnswerKind.choices())
     reason = _area(
         "Why you object (required if you object)",
         LONG_TEXT,
@@ -142,10 +142,6 @@ class AnswerForm(FlaskForm):
         description="Only your stewards read this.",
     )
     save = SubmitField("Save my answer")
-
-    def validate_answer(self, field: Any) -> None:
-        # An empty choice is the service's to explain; an unknown one WTForms refuses.
-        return
 
 
 class StatusForm(FlaskForm):

@@ -21,7 +21,7 @@ from union.extensions import db
 from union.notices import services as notice_services
 from union.notices import storage
 from union.notices.models import Notice
-from union.rosters import bp, letters, services
+from union.rosters import answers, bp, letters, services
 from union.rosters.forms import (
     SEND_CHAPTER,
     SEND_OFFICE,
@@ -85,11 +85,11 @@ def index() -> str:
     page = paginate(
         services.requests_query(user, status), page_arg(), options=services.LIST_OPTIONS
     )
-    counts = services.tallies([r.id for r in page.items])
+    counts = answers.tallies([r.id for r in page.items])
     return render_template(
         "rosters/index.html",
         page=page,
-        tallies={r.id: services.tally_of(counts.get(r.id, {})) for r in page.items},
+        tallies={r.id: answers.tally_of(counts.get(r.id, {})) for r in page.items},
         status=status,
         statuses=list(RosterStatus),
         proposed=services.proposed_notices(user),
@@ -227,7 +227,7 @@ def _render_show(roster: RosterRequest, link_form: LinkNoticesForm | None = None
     link_form = link_form or LinkNoticesForm(formdata=None)
     candidates = services.candidate_notices(roster)
     link_form.notice_ids.choices = choices((n.id, str(n.id)) for n in candidates)
-    people = services.recipients(roster)
+    people = answers.recipients(roster)
     today = services.chapter_today(chapter)
     info_requests = letters.info_requests_of(roster)
     notices = services.linked_notices(roster)
@@ -236,7 +236,7 @@ def _render_show(roster: RosterRequest, link_form: LinkNoticesForm | None = None
         "rosters/show.html",
         roster=roster,
         chapter=chapter,
-        tally=services.tally(roster),
+        tally=answers.tally(roster),
         recipients=people,
         waiting=[r for r in people if r.answer is None],
         answers_open=services.answers_open(roster, chapter),
@@ -381,14 +381,14 @@ def change_status(request_id: int) -> Response:
 
 def _send_form(roster: RosterRequest, formdata: Any = None) -> tuple[SendForm, list[Any]]:
     form = SendForm(formdata=formdata) if formdata is not None else SendForm()
-    known = services.offices(roster.chapter_id)
+    known = answers.offices(roster.chapter_id)
     form.offices.choices = choices(
         (o.name, f"{o.name}: {o.with_account} with an account"
                  + (f", {o.without_account} without one yet" if o.without_account else ""))
         for o in known
     )  # fmt: skip
-    people = services.chapter_people(roster.chapter_id)
-    have = {r.user_id for r in services.recipients(roster)}
+    people = answers.chapter_people(roster.chapter_id)
+    have = {r.user_id for r in answers.recipients(roster)}
     form.user_ids.choices = choices(
         (p.user.id, p.user.name + (f" ({p.office})" if p.office else "")
                     + (": has it already" if p.user.id in have else ""))
@@ -407,19 +407,19 @@ def send(request_id: int) -> str | Response:
     form, people = _send_form(roster)
     if request.method == "POST" and form.validate():
         if form.to.data == SEND_OFFICE:
-            chosen = services.people_of_offices(roster.chapter_id, form.offices.data or [])
+            chosen = answers.people_of_offices(roster.chapter_id, form.offices.data or [])
             if not form.offices.data:
                 form.offices.errors = ["Tick at least one office."]
         elif form.to.data == SEND_CHAPTER:
             chosen = people
         else:
             ids = [int(v) for v in form.user_ids.data or [] if v.isdigit()]
-            chosen = services.people_by_ids(roster.chapter_id, ids)
+            chosen = answers.people_by_ids(roster.chapter_id, ids)
             if not ids:
                 form.user_ids.errors = ["Tick at least one person."]
         if not form.offices.errors and not form.user_ids.errors:
             try:
-                outcome = services.send_request(roster, chosen, actor=_me())
+                outcome = answers.send_request(roster, chosen, actor=_me())
             except RosterProblems as problem:
                 form.form_errors.extend(problem.problems.values())
             else:
@@ -429,7 +429,7 @@ def send(request_id: int) -> str | Response:
     return render_template("rosters/send.html", form=form, roster=roster, people=people)
 
 
-def _say_sent(outcome: services.SendOutcome) -> None:
+def _say_sent(outcome: answers.SendOutcome) -> None:
     sent, already = len(outcome.sent), len(outcome.already)
     if sent:
         flash(
@@ -451,7 +451,7 @@ def remind(request_id: int) -> Response:
     roster = load_or_404(request_id, for_update=True)
     if ConfirmForm().validate():
         try:
-            outcome = services.remind(roster, actor=_me())
+            outcome = answers.remind(roster, actor=_me())
         except RosterProblems as problem:
             for text in problem.problems.values():
                 flash(text, "error")
@@ -477,7 +477,7 @@ def remind(request_id: int) -> Response:
 @bp.get("/mine")
 @login_required
 def mine() -> str:
-    sent = services.member_requests(_me())
+    sent = answers.member_requests(_me())
     return render_template(
         "rosters/mine.html",
         sent=sent,
@@ -491,7 +491,7 @@ def mine() -> str:
 @login_required
 def answer(request_id: int) -> str | Response:
     user = _me()
-    recipient = services.recipient_for(request_id, user, for_update=request.method == "POST")
+    recipient = answers.recipient_for(request_id, user, for_update=request.method == "POST")
     if recipient is None:
         roster = services.load_request(request_id)
         if roster is not None and can(user, "view", roster):
@@ -509,7 +509,7 @@ def answer(request_id: int) -> str | Response:
     is_open = services.answers_open(roster, roster.chapter)
     if request.method == "POST" and form.validate():
         try:
-            services.give_answer(
+            answers.give_answer(
                 recipient,
                 answer=form.answer.data,
                 reason=form.reason.data,
@@ -533,5 +533,5 @@ def answer(request_id: int) -> str | Response:
         form=form,
         is_open=is_open,
         closes_at=services.answers_close_at(roster, roster.chapter),
-        locked=None if is_open else services.locked_message(roster, recipient),
+        locked=None if is_open else answers.locked_message(roster, recipient),
     )
