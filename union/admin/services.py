@@ -190,7 +190,7 @@ def _cases_left_behind(
     lost = {chapter_id: n for chapter_id, n in held.items() if chapter_id not in kept}
     if not lost:
         return {}
-    numbers = dict(db.session.execute(select(Chapter.id, Chapter.number)))
+    numbers = dict(db.session.execute(select(Chapter.id, Chapter.number)).all())
     count = sum(lost.values())
     where = ", ".join(f"Chapter {numbers.get(i, i)}: {n}" for i, n in sorted(lost.items()))
     message = (
