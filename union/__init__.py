@@ -77,6 +77,7 @@ def _register_blueprints(app: Flask) -> None:
     from union.auth import bp as auth_bp
     from union.cases import bp as cases_bp
     from union.deadlines import bp as deadlines_bp
+    from union.digests import bp as digests_bp
     from union.home import bp as home_bp
     from union.members import bp as members_bp
     from union.notices import bp as notices_bp
@@ -90,6 +91,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(cases_bp, url_prefix="/cases")
     app.register_blueprint(deadlines_bp)
     app.register_blueprint(rosters_bp, url_prefix="/roster-requests")
+    app.register_blueprint(digests_bp)
 
 
 def _register_error_pages(app: Flask) -> None:

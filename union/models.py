@@ -12,7 +12,9 @@ from union.cases.models import (
 from union.chapters.models import Agency, Chapter, DayKind, rep_coverage
 from union.core.audit import AuditEntry
 from union.core.outbox import OutboxMessage, OutboxStatus
+from union.core.scheduler import JobHealth
 from union.deadlines.models import CalendarFeed, Deadline, DeadlineChange
+from union.digests.models import DigestDelivery, DigestPreference
 from union.members.models import ImportMapping, ImportRun, ImportStatus, Member
 from union.notices.models import Attachment, Notice, NoticeChoice, NoticeStatus
 from union.rosters.models import (
@@ -40,12 +42,15 @@ __all__ = [
     "DayKind",
     "Deadline",
     "DeadlineChange",
+    "DigestDelivery",
+    "DigestPreference",
     "ImportMapping",
     "ImportRun",
     "ImportStatus",
     "InfoRequest",
     "InfoRequestChange",
     "InfoRequestItem",
+    "JobHealth",
     "LoginAttempt",
     "Member",
     "Notice",

@@ -1,0 +1,58 @@
+"""The rep's digest settings form."""
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, RadioField, SelectField, SubmitField
+from wtforms.validators import InputRequired, ValidationError
+
+from union.core.time import is_valid_timezone, us_timezone_choices
+from union.digests.models import WEEKDAYS, DigestFrequency
+
+
+class DigestPreferenceForm(FlaskForm):
+    frequency = RadioField(
+        "How often",
+        choices=[(f.value, f.label) for f in DigestFrequency],
+        validators=[InputRequired("Choose off, daily or weekly.")],
+    )
+    hour = SelectField(
+        "At what time",
+        choices=[(h, f"{h:02d}:00") for h in range(24)],
+        coerce=int,
+        validators=[InputRequired("Choose an hour.")],
+        description="On the clock of the time zone below.",
+    )
+    weekday = SelectField(
+        "On which day (weekly digests)",
+        choices=list(enumerate(WEEKDAYS)),
+        coerce=int,
+        validators=[InputRequired("Choose a day of the week.")],
+    )
+    timezone = SelectField(
+        "Time zone",
+        validators=[InputRequired("Choose a time zone.")],
+        description="Your chapter's, unless you are somewhere else.",
+    )
+    send_when_empty = BooleanField("Send the digest even when there is nothing new")
+    submit = SubmitField("Save digest settings")
+
+    def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.timezone.choices = us_timezone_choices()
+
+    def validate_timezone(self, field: SelectField) -> None:
+        if not is_valid_timezone(field.data or ""):
+            raise ValidationError("Choose a time zone from the list, e.g. America/Chicago.")
+
+
+class SendTestForm(FlaskForm):
+    submit = SubmitField("Send me a test digest")
+
+
+class UnsubscribeForm(FlaskForm):
+    """The confirm button of the unsubscribe page (the one-click POST needs no form)."""
+
+    submit = SubmitField("Turn off my digest")
+
+
+class ResendForm(FlaskForm):
+    submit = SubmitField("Send again")
