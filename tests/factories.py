@@ -179,6 +179,39 @@ def fresh(case: Any) -> Any:
     return db.session.get(Case, case.id)
 
 
+# -- digests ---------------------------------------------------------------------------
+
+
+def make_digest_preference(
+    rep: User,
+    frequency: str = "daily",
+    *,
+    hour: int = 7,
+    weekday: int = 0,
+    timezone: str | None = None,
+    send_when_empty: bool = False,
+    since: Any = None,
+) -> Any:
+    """A rep's digest settings, in effect from ``since`` (default: a year ago, so a test
+    with a frozen ``now`` finds its periods due)."""
+    from datetime import UTC, datetime
+
+    from union.digests.services import preference_of, save_preference
+
+    save_preference(
+        rep,
+        frequency=frequency,
+        hour=hour,
+        weekday=weekday,
+        timezone=timezone or (rep.covered_chapters[0].timezone if rep.covered_chapters
+                              else "America/New_York"),
+        send_when_empty=send_when_empty,
+        now=since or datetime(2025, 1, 1, tzinfo=UTC),
+    )  # fmt: skip
+    db.session.commit()
+    return preference_of(rep)
+
+
 # -- roster requests -------------------------------------------------------------------
 
 
