@@ -147,6 +147,18 @@ ACCESS: dict[str, Rule] = {
     "rosters.letter": Rule(get=REP_ONLY),
     "rosters.send_info_request": Rule(post=REP_FORM),
     "rosters.info_request_status": Rule(post=REP_FORM),
+    # Digests: every rep (and admin) has their own settings, preview and test digest;
+    # members never (403). The unsubscribe link needs no login: its secret address is the
+    # key. Delivery history and resends are admins'.
+    "digests.preferences": Rule(
+        get={**REP_ONLY, "other_rep": 200}, post={**REP_ONLY, "other_rep": 200}
+    ),
+    "digests.preview": Rule(get={**REP_ONLY, "other_rep": 200}),
+    "digests.preview_message": Rule(get={**REP_ONLY, "other_rep": 200}),
+    "digests.send_test": Rule(post={**REP_POST, "other_rep": 302}),
+    "digests.unsubscribe": Rule(get=PUBLIC, post=PUBLIC),
+    "digests.deliveries": Rule(get=ADMIN_ONLY),
+    "digests.resend": Rule(post={**ADMIN_ONLY, "admin": 302}),
 }
 
 
@@ -174,6 +186,7 @@ def world(ctx, app, tmp_path):
     params.update(_notice_params(people, app, tmp_path))
     params.update(_case_params(people, params))
     params.update(_deadline_params(people, params))
+    params.update(_digest_params(people))
     params.update(_roster_params(chapter, people))
     return {"people": people, "params": params, **_feature_params(chapter, people)}
 
@@ -265,6 +278,26 @@ def _roster_params(chapter, people) -> dict[str, Any]:
 def _feature_params(chapter, people) -> dict[str, Any]:
     """Objects of later features (notices, cases…) join ``params`` as they arrive."""
     return {}
+
+
+def _digest_params(people) -> dict[str, Any]:
+    """The rep's digest settings (their unsubscribe link) and a digest that failed."""
+    from datetime import timedelta
+
+    from tests.factories import make_digest_preference
+    from union.core.time import utcnow
+    from union.digests.models import DeliveryStatus, DigestDelivery
+
+    preference = make_digest_preference(people["rep"], "daily", hour=7)
+    now = utcnow()
+    delivery = DigestDelivery(
+        user_id=people["rep"].id, period_key="daily:2026-01-05", period_start=now,
+        period_end=now + timedelta(days=1), status=DeliveryStatus.FAILED.value, attempts=1,
+        last_error="RuntimeError: for the access test",
+    )  # fmt: skip
+    db.session.add(delivery)
+    db.session.commit()
+    return {"digest_token": preference.unsubscribe_token, "delivery_id": delivery.id}
 
 
 def _routes(app) -> list[tuple[str, str, str]]:
