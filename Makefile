@@ -14,7 +14,7 @@ PYTEST_ARGS ?=
 help:
 	@echo "make run    - install, migrate, load demo data and serve on http://$(HOST):$(PORT)"
 	@echo "make test   - install the test extras and run the whole suite (SQLite + PostgreSQL + browser)"
-	@echo "make lint   - ruff check and format check"
+	@echo "make lint   - ruff check and format check, bandit"
 	@echo "make format - ruff format"
 	@echo "make screenshots - retake the README's screenshots (needs Chromium)"
 
@@ -48,11 +48,13 @@ run: $(VENV)/.installed-app
 test: $(VENV)/.installed-dev node_modules/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/bandit -q -c pyproject.toml -r union
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/bandit -q -c pyproject.toml -r union
 
 format: $(VENV)/.installed-dev
 	$(BIN)/ruff format .

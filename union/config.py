@@ -10,6 +10,8 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from flask import Flask
 
 TRUE = {"1", "true", "yes", "on"}
+# How passwords are hashed (werkzeug): slow on purpose.
+SLOW_HASH = "scrypt"
 
 
 class ConfigError(RuntimeError):
@@ -121,7 +123,7 @@ def load_config(app: Flask, test_config: dict[str, Any] | None = None) -> None:
         "PROXY_COUNT": _int("PROXY_COUNT", 0),
         "WTF_CSRF_TIME_LIMIT": None,
         # Accounts. scrypt is deliberately slow; only the test suite picks a cheaper hash.
-        "PASSWORD_HASH_METHOD": "scrypt",
+        "PASSWORD_HASH_METHOD": SLOW_HASH,
         "PASSWORD_RESET_MAX_AGE": _int("PASSWORD_RESET_MAX_AGE", 3600),
         "LOGIN_MAX_FAILURES_PER_ACCOUNT": _int("LOGIN_MAX_FAILURES_PER_ACCOUNT", 5),
         "LOGIN_MAX_FAILURES_PER_ADDRESS": _int("LOGIN_MAX_FAILURES_PER_ADDRESS", 20),

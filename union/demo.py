@@ -13,7 +13,8 @@ from union.chapters.models import Agency, Chapter, DayKind
 from union.chapters.services import chapter_by_number, create_chapter, seed_agencies
 from union.extensions import db
 
-DEMO_PASSWORD = "solidarity-forever-2026"  # noqa: S105 - published demo logins, demo data only
+# Published demo logins, demo data only (bandit B105 and ruff S105: accepted).
+DEMO_PASSWORD = "solidarity-forever-2026"  # noqa: S105  # nosec B105
 
 CHAPTERS = [
     # number, name, agency (department, code), time zone, grievance days/kind
