@@ -85,6 +85,9 @@ def _secrets() -> dict[str, Secret]:
         "roster_name": Secret(f"Rosa Roster{t}", reps, "a member on the chapter's list"),
         "roster_email": Secret(f"rosa.{t}@example.net", reps, "their email"),
         "import_name": Secret(f"Ivan Import{t}", reps, "a name in an uploaded member list"),
+        "roster_title": Secret(f"rostertitle{t}", case_readers, "a roster request sent to her"),
+        "roster_answer": Secret(f"rosteranswer{t}", case_readers, "the victim's answer to it"),
+        "roster_file": Secret(f"rosterdoc{t}", case_readers, "a document of that request"),
     }
 
 
@@ -170,29 +173,82 @@ def build_world(app: Flask) -> World:
         password=PASSWORD,
     )  # fmt: skip
     db.session.commit()
+    world.ids.update(_rosters(world, chapter_a, people))
+    world.ids.update(_digests(world, victim_rep))
     from union.core.outbox import OutboxMessage
 
-    message = db.session.scalar(select(OutboxMessage).where(OutboxMessage.user_id == victim.id))
-    world.ids = {
-        "chapter_a": chapter_a.id,
-        "chapter_b": chapter_b.id,
-        **ids,
-        "notice_file": notice_file,
-        "draft_file": draft_file,
-        "deadline": deadline.id,
-        "view": view.id,
-        "roster": roster.id,
-        "run": run.id,
-        "pending": pending.id,
-        "message": message.id,
-        "agency": chapter_a.agency_id,
-    }
+    message = db.session.scalar(
+        select(OutboxMessage).where(OutboxMessage.user_id == victim.id).order_by(OutboxMessage.id)
+    )
+    world.ids.update(
+        {
+            "chapter_a": chapter_a.id,
+            "chapter_b": chapter_b.id,
+            **ids,
+            "notice_file": notice_file,
+            "draft_file": draft_file,
+            "deadline": deadline.id,
+            "view": view.id,
+            "roster": roster.id,
+            "run": run.id,
+            "pending": pending.id,
+            "message": message.id,
+            "agency": chapter_a.agency_id,
+        }
+    )
     world.tokens = {
+        **world.tokens,
         "reset": make_reset_token(victim),
         "invitation": invitation_token(roster),
         "feed": feed_token,
     }
     return world
+
+
+def _rosters(world: World, chapter: Any, people: dict[str, Any]) -> dict[str, int]:
+    """A roster request of the victim's chapter, with a document, sent to the victim, her
+    answer, and the union's information request about it."""
+    from tests.factories import make_roster_request, send_roster_to
+    from union.rosters import answers, letters
+    from union.rosters import services as rosters
+
+    s = {name: secret.text for name, secret in world.secrets.items()}
+    rep, victim = people["victim_rep"], people["victim"]
+    roster = make_roster_request(chapter, rep, title=s["roster_title"])
+    roster = rosters.load_request(roster.id)
+    upload = type(
+        "Upload", (), {"filename": f"{s['roster_file']}.pdf", "stream": io.BytesIO(PDF_BYTES)}
+    )
+    assert rosters.add_documents(roster, [upload], actor=rep) == []
+    document = roster.documents[-1].id
+    db.session.commit()
+    send_roster_to(rosters.load_request(roster.id), [victim], rep)
+    recipient = answers.recipient_for(roster.id, victim)
+    answers.give_answer(recipient, answer="objects", reason=s["roster_answer"],
+                        comment=s["roster_answer"], actor=victim)  # fmt: skip
+    letter = letters.start_info_request(rosters.load_request(roster.id), actor=rep)
+    db.session.commit()
+    return {"roster_request": roster.id, "roster_document": document, "letter": letter.id}
+
+
+def _digests(world: World, rep: Any) -> dict[str, int]:
+    """The victim's rep gets daily digests; one went out (a delivery row)."""
+    from union.core.time import utcnow
+    from union.digests import services as digests
+
+    digests.save_preference(rep, frequency="daily", hour=7, weekday=0,
+                            timezone="America/New_York", send_when_empty=True, actor=rep,
+                            now=utcnow() - timedelta(days=3))  # fmt: skip
+    db.session.commit()
+    digests.send_due_digests(utcnow(), deliver=False)
+    db.session.commit()
+    preference = digests.preference_of(rep)
+    world.tokens["digest"] = preference.unsubscribe_token
+    from union.digests.models import DigestDelivery
+
+    delivery = db.session.scalar(select(DigestDelivery).where(DigestDelivery.user_id == rep.id))
+    assert delivery is not None, "no digest went out to plant a delivery"
+    return {"delivery": delivery.id}
 
 
 def _notice_fields(member: Any, statement: str) -> dict[str, Any]:
@@ -226,6 +282,11 @@ RESOLVERS: dict[str, Resolver] = {
     "agency_id": lambda w: [w.ids["agency"]],
     "token": lambda w: [w.tokens["reset"], w.tokens["invitation"]],
     "feed_token": lambda w: [w.tokens["feed"]],
+    "request_id": lambda w: [w.ids["roster_request"]],
+    "document_id": lambda w: [w.ids["roster_document"]],
+    "info_request_id": lambda w: [w.ids["letter"]],
+    "delivery_id": lambda w: [w.ids["delivery"]],
+    "digest_token": lambda w: [w.tokens["digest"]],
 }
 FORGED = ["forged-" + "a" * 40, "eyJ1IjoxfQ.forged.signature"]
 SKIPPED_ENDPOINTS = {"static"}
@@ -276,6 +337,7 @@ class Form:
     fields: list[Field] = field(default_factory=list)
     buttons: list[tuple[str, str]] = field(default_factory=list)
     enctype: str = ""
+    role: str = ""  # who the page was rendered for
 
     def names(self) -> set[str]:
         return {f.name for f in self.fields} | {name for name, _ in self.buttons}
@@ -402,6 +464,7 @@ def harvest(app: Flask, world: World) -> dict[str, list[Form]]:
                         endpoint, _ = adapter.match(path, method="POST")
                     except Exception:  # noqa: BLE001, S112 - a form posting elsewhere: not ours
                         continue
+                    form.role = role
                     found.setdefault(endpoint, []).append(form)
     return found
 
@@ -517,6 +580,8 @@ def victim_roots(world: World) -> dict[str, set[Any]]:
         "member_import_runs": {world.ids["run"]},
         "outbox_messages": {world.ids["message"]},
         "saved_views": {world.ids["view"]},
+        "roster_requests": {world.ids["roster_request"]},
+        "digest_deliveries": {world.ids["delivery"]},
     }
 
 

@@ -151,7 +151,7 @@ def edit_user(user_id: int) -> str | Response:
                 actor=_current_admin(),
                 role=form.role.data,
                 chapter=by_id.get(form.chapter_id.data),
-                covered=[by_id[i] for i in form.covered.data],
+                covered=[by_id[i] for i in dict.fromkeys(form.covered.data)],
                 active=form.active.data,
             )
         except services.AccessError as error:
