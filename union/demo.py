@@ -12,6 +12,7 @@ from union.cases.demo import load_demo_cases
 from union.chapters.models import Agency, Chapter, DayKind
 from union.chapters.services import chapter_by_number, create_chapter, seed_agencies
 from union.extensions import db
+from union.rosters.demo import load_demo_rosters
 
 # Published demo logins, demo data only (bandit B105 and ruff S105: accepted).
 DEMO_PASSWORD = "solidarity-forever-2026"  # noqa: S105  # nosec B105
@@ -78,6 +79,7 @@ def load_demo_data() -> list[tuple[str, str, str]]:
             where = "covers " + ", ".join(f"Chapter {n}" for n in covers)
         logins.append((role.value, email, where))
     load_demo_cases()
+    load_demo_rosters()
     chapter = chapter_by_number("247")
     if isinstance(chapter, Chapter):
         logins.append(("invite", chapter.invite_code, "Chapter 247's invite code, for /register"))

@@ -163,8 +163,10 @@ def default_letter(request: RosterRequest, chapter: Chapter, rep: User) -> dict[
     """The letter's parts, filled from the request and the chapter (the rep edits them)."""
     f = facts(request)
     asked = f"On {f.when}, " if f.when else ""
+    # "Dana Pruitt, Special Agent in Charge, asked…": a name with its title takes a comma.
+    who = f"{f.who}," if "," in f.who else f.who
     opening = (
-        f"{asked}{f.who} {f.how + ' ' if f.how else ''}asked employees of {f.staff} to say "
+        f"{asked}{who} asked employees of {f.staff}{' ' + f.how if f.how else ''} to say "
         f"by {f.reply_by} whether they are available for an assignment with {f.unit}"
         f"{': ' + f.duties if f.duties else ''}."
     )
