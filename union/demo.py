@@ -11,6 +11,7 @@ from union.auth.services import create_user, user_by_email
 from union.cases.demo import load_demo_cases
 from union.chapters.models import Agency, Chapter, DayKind
 from union.chapters.services import chapter_by_number, create_chapter, seed_agencies
+from union.digests.demo import load_demo_digests
 from union.extensions import db
 from union.rosters.demo import load_demo_rosters
 
@@ -79,6 +80,7 @@ def load_demo_data() -> list[tuple[str, str, str]]:
             where = "covers " + ", ".join(f"Chapter {n}" for n in covers)
         logins.append((role.value, email, where))
     load_demo_cases()
+    load_demo_digests()
     load_demo_rosters()
     chapter = chapter_by_number("247")
     if isinstance(chapter, Chapter):
