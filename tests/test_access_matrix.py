@@ -159,6 +159,21 @@ ACCESS: dict[str, Rule] = {
     "digests.unsubscribe": Rule(get=PUBLIC, post=PUBLIC),
     "digests.deliveries": Rule(get=ADMIN_ONLY),
     "digests.resend": Rule(post={**ADMIN_ONLY, "admin": 302}),
+    # Reports: every rep has a dashboard, board, exports and statements of their own
+    # chapters (another chapter's rep gets theirs, empty); members never (403). A statement
+    # (the world's notice consents to anonymized use) is reviewed by its chapter's reps and
+    # admins; its member alone sees their consent and withdraws it (others who may read
+    # the notice 403, the rest 404).
+    "reports.dashboard": Rule(get={**REP_ONLY, "other_rep": 200}),
+    "reports.board": Rule(get={**REP_ONLY, "other_rep": 200}),
+    "reports.export_csv": Rule(get={**REP_ONLY, "other_rep": 200}),
+    "reports.export_xlsx": Rule(get={**REP_ONLY, "other_rep": 200}),
+    "reports.statements": Rule(get={**REP_ONLY, "other_rep": 200}),
+    "reports.review_statement": Rule(get=REP_ONLY, post=REP_FORM),
+    "reports.approved_statements": Rule(get={**REP_ONLY, "other_rep": 200}),
+    "reports.approved_statements_text": Rule(get={**REP_ONLY, "other_rep": 200}),
+    "reports.consent": Rule(get={**NOTICE_READERS_ONLY, "member": 200}),
+    "reports.withdraw_consent": Rule(post={**NOTICE_READERS_ONLY, "member": 302}),
 }
 
 
@@ -218,7 +233,9 @@ def _notice_params(people, app, tmp_path) -> dict[str, Any]:
     for flask_app in (app, current_app):
         flask_app.config["UPLOAD_FOLDER"] = str(tmp_path / "uploads")
     member = people["member"]
-    draft = services.load_notice(make_notice(member, submit=False).id)
+    draft = services.load_notice(
+        make_notice(member, submit=False, consent_anonymized_use=True).id
+    )
     upload = type("Upload", (), {"filename": "memo.pdf", "stream": io.BytesIO(PDF_BYTES)})
     services.add_attachments(draft, [upload], actor=member)
     services.submit_notice(draft, actor=member)

@@ -81,6 +81,7 @@ def _register_blueprints(app: Flask) -> None:
     from union.home import bp as home_bp
     from union.members import bp as members_bp
     from union.notices import bp as notices_bp
+    from union.reports import bp as reports_bp
     from union.rosters import bp as rosters_bp
 
     app.register_blueprint(home_bp)
@@ -91,6 +92,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(cases_bp, url_prefix="/cases")
     app.register_blueprint(deadlines_bp)
     app.register_blueprint(rosters_bp, url_prefix="/roster-requests")
+    app.register_blueprint(reports_bp, url_prefix="/reports")
     app.register_blueprint(digests_bp)
 
 

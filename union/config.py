@@ -107,6 +107,9 @@ def load_config(app: Flask, test_config: dict[str, Any] | None = None) -> None:
         # Digests: how often the job looks for due digests, and when a case counts as idle.
         "DIGEST_JOB_SECONDS": _int("DIGEST_JOB_SECONDS", 300),
         "DIGEST_STALE_DAYS": _int("DIGEST_STALE_DAYS", 14),
+        # Anonymized statements: an office with fewer members than this (on the chapter's
+        # list, or among those who reported from it) is too small to name.
+        "STATEMENT_MIN_OFFICE_SIZE": _int("STATEMENT_MIN_OFFICE_SIZE", 10),
         # Sessions and cookies.
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

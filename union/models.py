@@ -17,6 +17,7 @@ from union.deadlines.models import CalendarFeed, Deadline, DeadlineChange
 from union.digests.models import DigestDelivery, DigestPreference
 from union.members.models import ImportMapping, ImportRun, ImportStatus, Member
 from union.notices.models import Attachment, Notice, NoticeChoice, NoticeStatus
+from union.reports.models import StatementReview
 from union.rosters.models import (
     InfoRequest,
     InfoRequestChange,
@@ -65,6 +66,7 @@ __all__ = [
     "RosterRecipient",
     "RosterRequest",
     "SavedView",
+    "StatementReview",
     "User",
     "Verification",
     "rep_coverage",

@@ -1,0 +1,113 @@
+"""The reports' filter (the case queue's own, read from the URL) and the statement
+review form."""
+
+from typing import Any
+
+from flask_wtf import FlaskForm
+from werkzeug.datastructures import MultiDict
+from wtforms import SelectField, SubmitField, TextAreaField
+from wtforms.validators import InputRequired
+
+from union.admin.forms import choices
+from union.auth.models import User
+from union.cases import services as case_services
+from union.cases.forms import QueueFilterForm
+from union.cases.queue import ALL, MINE, OPEN, STATUS_FILTERS, UNASSIGNED, CaseFilter
+from union.chapters.models import Chapter
+from union.chapters.services import active_agencies
+from union.notices.forms import MaxChars, clean_text
+from union.notices.models import STATEMENT_TEXT
+
+
+class ReportFilterForm(QueueFilterForm):
+    """The case queue's filter. One difference: with no status in the URL the reports
+    take every status (the picture is of everything reported, not only open work)."""
+
+    status = SelectField("Status", choices=choices(STATUS_FILTERS.items()), default=ALL)
+
+
+def read_filter(
+    user: User, chapters: list[Chapter], args: MultiDict[str, str]
+) -> tuple[ReportFilterForm, CaseFilter]:
+    """The filter the URL asks for, read as the queue reads it (nonsense filters nothing),
+    and its form with the options ``user`` may choose from."""
+    form = ReportFilterForm(formdata=args)
+    form.chapter.choices = choices(
+        [("", "All your chapters" if not user.is_admin else "All chapters"),
+         *((c.id, f"{c.label} — {c.name}") for c in chapters)]
+    )  # fmt: skip
+    agencies = [("", "Any component"), *((a.id, a.label) for a in active_agencies())]
+    form.home.choices = choices(agencies)
+    form.receiving.choices = choices(agencies)
+    people = case_services.assignable_people([c.id for c in chapters])
+    form.assigned.choices = choices(
+        [("", "Anyone"), (MINE, "Me"), (UNASSIGNED, "Nobody yet"),
+         *((p.id, p.name) for p in people if p.id != user.id)]
+    )  # fmt: skip
+    form.validate()
+
+    def number(name: str) -> int | None:
+        value = form.value(name)
+        return int(value) if value is not None and str(value).isdigit() else None
+
+    return form, CaseFilter(
+        status=form.value("status") or ALL,
+        chapter_id=number("chapter"),
+        home_agency_id=number("home"),
+        receiving_agency_id=number("receiving"),
+        kind=form.value("kind"),
+        concern=form.value("concern"),
+        assigned=form.value("assigned"),
+        due=form.value("due"),
+        opened_from=form.value("opened_from"),
+        opened_to=form.value("opened_to"),
+        q=form.value("q"),
+        sort=form.value("sort") or "newest",
+    )
+
+
+def report_args(f: CaseFilter) -> dict[str, str]:
+    """The filter as the reports' URL arguments: like the queue's, but "open" is said and
+    "all" (the reports' default) is not."""
+    args = f.args()
+    if f.status == OPEN:
+        args["status"] = OPEN
+    elif f.status == ALL:
+        args.pop("status", None)
+    return args
+
+
+def queue_args(f: CaseFilter) -> dict[str, str]:
+    """The same filter as the case queue's URL arguments (its default is "open")."""
+    args = f.args()
+    if f.status == ALL:
+        args["status"] = ALL
+    return args
+
+
+class ReviewForm(FlaskForm):
+    text = TextAreaField(
+        "Anonymized statement",
+        validators=[InputRequired("The anonymized text cannot be empty."),
+                    MaxChars(STATEMENT_TEXT)],
+        filters=[clean_text],
+        description=(
+            "Bracketed words like [name] or [number] replace what was taken out. Edit "
+            "freely; it is checked again for names, emails, phone and employee numbers "
+            "when you approve it."
+        ),
+    )  # fmt: skip
+    approve = SubmitField("Approve for use")
+    save = SubmitField("Save, decide later")
+    reject = SubmitField("Do not use")
+
+
+class WithdrawConsentForm(FlaskForm):
+    withdraw = SubmitField("Withdraw my consent")
+
+
+def chosen_chapter(args: MultiDict[str, str], chapters: list[Chapter]) -> int | None:
+    """The chapter the URL names, if the user may choose it."""
+    value: Any = args.get("chapter", "")
+    ids = {c.id for c in chapters}
+    return int(value) if value.isdigit() and int(value) in ids else None
