@@ -8,6 +8,8 @@ from union.core.time import is_valid_timezone, us_timezone_choices
 from union.digests.models import WEEKDAYS, DigestFrequency
 
 
+# The selects need no "required" validator: a value that is not one of their options is
+# refused anyway (and a required select would need an empty first option to be valid HTML).
 class DigestPreferenceForm(FlaskForm):
     frequency = RadioField(
         "How often",
@@ -18,18 +20,15 @@ class DigestPreferenceForm(FlaskForm):
         "At what time",
         choices=[(h, f"{h:02d}:00") for h in range(24)],
         coerce=int,
-        validators=[InputRequired("Choose an hour.")],
         description="On the clock of the time zone below.",
     )
     weekday = SelectField(
         "On which day (weekly digests)",
         choices=list(enumerate(WEEKDAYS)),
         coerce=int,
-        validators=[InputRequired("Choose a day of the week.")],
     )
     timezone = SelectField(
         "Time zone",
-        validators=[InputRequired("Choose a time zone.")],
         description="Your chapter's, unless you are somewhere else.",
     )
     send_when_empty = BooleanField("Send the digest even when there is nothing new")

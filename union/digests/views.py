@@ -64,7 +64,6 @@ def preferences() -> str | Response:
         preference=preference,
         upcoming=services.upcoming_period(preference),
         when=services.when,
-        test_form=SendTestForm(formdata=None),
     )
 
 
