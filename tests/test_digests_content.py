@@ -261,3 +261,46 @@ def test_notices_of_other_chapters_and_drafts_stay_out(ctx, smtp_server):
     assert "NEW NOTICES: 1" in text
     assert _case(ours).reference in text
     assert _case(other).reference not in text
+
+
+def test_roster_requests_with_replies_due_this_week_are_counted_not_described(ctx, smtp_server):
+    from union.chapters.models import Agency
+    from union.rosters.models import RosterRecipient, RosterRequest
+
+    chapter = make_chapter("247")
+    rep = make_user("rep", covers=[chapter])
+    members = [make_user("member", chapter=chapter, name=f"Named Member {n}") for n in range(2)]
+    now, _ = _now_and_period(rep)
+    today = local_time(now, chapter.timezone).date()
+    ice = db.session.scalars(select(Agency.id).where(Agency.code == "ICE-ERO")).one()
+
+    def roster(reply_by, status="sent"):
+        request = RosterRequest(
+            chapter_id=chapter.id, status=status, reply_by=reply_by,
+            title="SECRET-TITLE names put forward", requested_by_name="SECRET-Dana Pruitt",
+            receiving_agency_id=ice, receiving_unit="SECRET-UNIT", people_requested=40,
+            notes="SECRET-NOTES",
+        )  # fmt: skip
+        db.session.add(request)
+        db.session.flush()
+        return request
+
+    soon = roster(today + timedelta(days=2))
+    for member, answer in zip(members, ("objects", None), strict=True):
+        db.session.add(RosterRecipient(roster_request_id=soon.id, user_id=member.id,
+                                       answer=answer))  # fmt: skip
+    roster(today + timedelta(days=20))  # not this week
+    roster(today + timedelta(days=1), status="closed")  # closed
+    db.session.commit()
+
+    send_due_digests(now)
+
+    [message] = smtp_server.messages
+    assert message["Subject"] == "Chapter 247: 1 roster reply due"
+    text = _text(message)
+    section = text.split("ROSTER REQUESTS WITH REPLIES DUE SOON: ")[1].split("CASES BY")[0]
+    assert section.startswith("1\n")
+    assert f"Roster request #{soon.id} for DHS/ICE-ERO, 40 people asked for" in section
+    assert "Urgent: 2 days left; 1 of 2 members answered" in section
+    assert f"http://steward.test/roster-requests/{soon.id}" in section
+    assert "SECRET" not in _whole(message) and "Named Member" not in _whole(message)
