@@ -1,11 +1,20 @@
 """The rep's digest settings form."""
 
+from functools import cache
+
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, RadioField, SelectField, SubmitField
 from wtforms.validators import InputRequired, ValidationError
 
-from union.core.time import is_valid_timezone, us_timezone_choices
+from union.core.time import us_timezone_choices
 from union.digests.models import WEEKDAYS, DigestFrequency
+
+
+@cache
+def _zones() -> tuple[list[tuple[str, str]], frozenset[str]]:
+    """The time zone options, read once (listing the zone database takes a while)."""
+    choices = us_timezone_choices()
+    return choices, frozenset(zone for zone, _ in choices)
 
 
 # The selects need no "required" validator: a value that is not one of their options is
@@ -29,6 +38,7 @@ class DigestPreferenceForm(FlaskForm):
     )
     timezone = SelectField(
         "Time zone",
+        validate_choice=False,  # validate_timezone says it in words
         description="Your chapter's, unless you are somewhere else.",
     )
     send_when_empty = BooleanField("Send the digest even when there is nothing new")
@@ -36,10 +46,10 @@ class DigestPreferenceForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
-        self.timezone.choices = us_timezone_choices()
+        self.timezone.choices = _zones()[0]
 
     def validate_timezone(self, field: SelectField) -> None:
-        if not is_valid_timezone(field.data or ""):
+        if (field.data or "") not in _zones()[1]:
             raise ValidationError("Choose a time zone from the list, e.g. America/Chicago.")
 
 
