@@ -80,7 +80,7 @@ def test_members_have_no_business_on_the_rep_pages(client, world):
     login(client, world["member"])
     assert client.get("/cases/").status_code == 403
     assert client.get(f"/cases/{world['case'].id}").status_code == 403
-    assert client.post("/cases/bulk", data={"case_ids": [world["case"].id]}).status_code == 403
+    assert client.post("/cases/bulk", data={"bulk-case_ids": [world["case"].id]}).status_code == 403
 
 
 def test_an_anonymous_visitor_is_sent_to_log_in(client, world):

@@ -26,9 +26,8 @@ def cases(chapter):
 
 
 def _bulk(client, cases, back="status=open&sort=oldest", **fields):
-    return client.post(
-        "/cases/bulk", data={"case_ids": [str(c.id) for c in cases], "back": back, **fields}
-    )
+    data = {"case_ids": [str(c.id) for c in cases], "back": back, **fields}
+    return client.post("/cases/bulk", data={f"bulk-{name}": v for name, v in data.items()})
 
 
 def _reload(cases):
@@ -108,5 +107,5 @@ def test_a_bulk_change_missing_what_to_do_changes_nothing(client, ctx, rep, case
 
 def test_nothing_ticked_says_so(client, ctx, rep, cases):
     login(client, rep)
-    client.post("/cases/bulk", data={"action": "note", "note": "x"})
+    client.post("/cases/bulk", data={"bulk-action": "note", "bulk-note": "x"})
     assert "Tick the cases to change first." in client.get("/cases/").get_data(as_text=True)

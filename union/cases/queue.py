@@ -289,7 +289,7 @@ class QueueRow:
     def destinations(self) -> list[str]:
         places = []
         for n in self.notices:
-            where = " ".join(p for p in (n.receiving_label, n.receiving_unit) if p)
+            where = ", ".join(p for p in (n.receiving_label, n.receiving_unit) if p)
             if where and where not in places:
                 places.append(where)
         return places

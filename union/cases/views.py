@@ -85,6 +85,10 @@ def _filter_form(
          *((p.id, p.name) for p in people if p.id != user.id)]
     )  # fmt: skip
     form.validate()
+    for name in ("opened_from", "opened_to"):
+        if form[name].errors:
+            # A date input can only hold a date: show it empty, with the error beside it.
+            form[name].raw_data = []
     return form
 
 
@@ -133,7 +137,7 @@ def queue() -> str:
     f = _case_filter(form)
     viewer = Viewer.of(user)
     page = paginate(queue_query(viewer, f), page_arg(), options=QUEUE_OPTIONS, scalars=False)
-    bulk = BulkForm(formdata=None, back=f.query_string())
+    bulk = BulkForm(formdata=None, back=f.query_string(), prefix="bulk")
     _bulk_choices(bulk, user, people)
     return render_template(
         "cases/queue.html",
@@ -165,7 +169,7 @@ def _bulk_choices(bulk: BulkForm, user: User, people: list[User]) -> None:
 @rep_required
 def bulk() -> Response:
     user = _me()
-    form = BulkForm()
+    form = BulkForm(prefix="bulk")
     _bulk_choices(form, user, services.assignable_people([c.id for c in _chapters(user)]))
     form.validate()
     ids = form.case_ids.data or []
@@ -275,9 +279,9 @@ def _set_choices(
         [("", "Every member on this case" if len(standing) > 1 else "The member"),
          *((n.id, _member_label(n, may_identify[n.id])) for n in standing)]
     )  # fmt: skip
-    forms["link"].notice_ids.choices = [
-        (n.id, f"{n.case.reference if n.case else ''}") for n in suggestions
-    ]
+    forms["link"].notice_ids.choices = choices(
+        (n.id, n.case.reference if n.case else "") for n in suggestions
+    )
 
 
 def _member_label(notice: Notice, identified: bool) -> str:
