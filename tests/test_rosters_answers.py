@@ -136,6 +136,15 @@ def test_answers_stay_open_through_the_reply_by_day_in_the_chapters_time_zone(ch
     assert recipient.answer == "unavailable" and len(recipient.history) == 1
 
 
+def _reply_by_passes(roster):
+    """The reply-by date is yesterday now (the request was sent while it was ahead)."""
+    found = db.session.get(RosterRequest, roster.id)
+    found.reply_by = services.chapter_today(services.load_request(roster.id).chapter) - timedelta(
+        days=1
+    )
+    db.session.commit()
+
+
 def _is_dst(day):
     from zoneinfo import ZoneInfo
 
@@ -147,9 +156,9 @@ def _is_dst(day):
 def test_after_the_reply_by_date_the_page_says_answers_are_locked(chapter, rep, client):
     [member, silent] = _members(chapter, 2)
     today = services.chapter_today(chapter)
-    roster = make_roster_request(chapter, rep, communicated_on=today - timedelta(days=9),
-                                 reply_by=today - timedelta(days=1))  # fmt: skip
+    roster = make_roster_request(chapter, rep, communicated_on=today - timedelta(days=9))
     send_roster_to(roster, [member, silent], rep)
+    _reply_by_passes(roster)
     login(client, member)
     page = client.get(f"/roster-requests/{roster.id}/answer").get_data(as_text=True)
     assert "Answers closed at the end of the reply-by date" in page
@@ -266,6 +275,20 @@ def test_sending_to_no_office_says_to_tick_one(chapter, rep, client):
     response = client.post(f"/roster-requests/{roster.id}/send", data={"to": "office"})
     assert response.status_code == 200
     assert "Tick at least one office." in response.get_data(as_text=True)
+
+
+def test_a_request_past_its_reply_by_date_is_not_sent(chapter, rep, client):
+    [member] = _members(chapter, 1)
+    today = services.chapter_today(chapter)
+    roster = make_roster_request(chapter, rep, communicated_on=today - timedelta(days=9),
+                                 reply_by=today - timedelta(days=1))  # fmt: skip
+    login(client, rep)
+    response = client.post(
+        f"/roster-requests/{roster.id}/send", data={"to": "chosen", "user_ids": [str(member.id)]}
+    )
+    assert response.status_code == 200
+    assert "The reply-by date has passed" in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(RosterRecipient)) == 0
 
 
 def test_people_of_another_chapter_cannot_be_chosen(chapter, rep, client):

@@ -36,10 +36,10 @@ def _seed() -> dict[str, Any]:
     today = services.chapter_today(chapter)
     open_one = make_roster_request(chapter, rep, title="Open: ERO Atlanta support")
     past = make_roster_request(chapter, rep, title="Past: removal flights",
-                               communicated_on=today - timedelta(days=20),
-                               reply_by=today - timedelta(days=3))  # fmt: skip
+                               communicated_on=today - timedelta(days=20))  # fmt: skip
     send_roster_to(open_one, [member], rep)
     send_roster_to(past, [member], rep)
+    past.reply_by = today - timedelta(days=3)  # sent in time; the reply-by date is past now
     recipient = answers.recipient_for(open_one.id, member)
     answers.give_answer(recipient, answer="objects", reason="Never trained for arrests.",
                         comment="Ask me again after training.", actor=member)  # fmt: skip

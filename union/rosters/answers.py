@@ -180,6 +180,13 @@ def send_request(request: RosterRequest, people: list[Person], *, actor: User) -
     it already is not sent it twice."""
     if request.status == RosterStatus.CLOSED:
         raise RosterProblems({"people": "This request is closed: reopen it to send it."})
+    if not answers_open(request, request.chapter):
+        raise RosterProblems(
+            {
+                "people": "The reply-by date has passed, so members could no longer answer. "
+                "If management gave more time, change the reply-by date first."
+            }
+        )
     if not people:
         raise RosterProblems({"people": "Nobody to send it to: choose members with an account."})
     have = set(
