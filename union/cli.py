@@ -87,15 +87,53 @@ def create_user_command(
 
 
 @click.command("demo-data")
+@click.option(
+    "--scale",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="Instead: a national data set of N cases for load tests (100000: 150 chapters, "
+    "600 reps, 20,000 members), written in bulk. Once per database.",
+)
+@click.option("--seed", type=int, default=2026, show_default=True, help="With --scale.")
 @with_appcontext
-def demo_data_command() -> None:
+def demo_data_command(scale: int | None, seed: int) -> None:
     """Load realistic demo chapters, agencies and people (safe to run again)."""
     from union.demo import DEMO_PASSWORD, load_demo_data
 
+    if scale is not None:
+        _generate_scale(scale, seed)
+        return
     logins = load_demo_data()
     _commit_and_send()
     click.echo(f"Demo data is loaded. Demo logins (password for all: {DEMO_PASSWORD}):")
     for role, email, note in logins:
+        click.echo(f"  {role:<7} {email:<32} {note}")
+
+
+def _generate_scale(cases: int, seed: int) -> None:
+    from union.demo import DEMO_PASSWORD
+    from union.scale import AlreadyGenerated, Sizes, generate
+
+    sizes = Sizes.for_cases(cases)
+    click.echo(
+        f"Generating {sizes.cases:,} cases: {sizes.chapters} chapters, {sizes.reps} reps, "
+        f"{sizes.members:,} members, {sizes.roster_requests:,} roster requests (seed {seed})."
+    )
+    with click.progressbar(length=cases, label="Cases", show_pos=True) as bar:
+        try:
+            summary = generate(cases, seed=seed, progress=lambda done: bar.update(done - bar.pos))
+        except AlreadyGenerated as error:
+            raise click.ClickException(str(error)) from error
+    click.echo(f"{'table':<32} {'rows':>10} {'seconds':>8}")
+    for table, rows in sorted(summary.rows.items(), key=lambda item: -item[1]):
+        click.echo(f"{table:<32} {rows:>10,} {summary.seconds.get(table, 0):>8.1f}")
+    for table, seconds in summary.seconds.items():
+        if table not in summary.rows:
+            click.echo(f"{table:<32} {'':>10} {seconds:>8.1f}")
+    click.echo(
+        f"Done in {summary.total_seconds:.0f} s. Logins (password for all: {DEMO_PASSWORD}):"
+    )
+    for role, email, note in summary.logins:
         click.echo(f"  {role:<7} {email:<32} {note}")
 
 
@@ -218,8 +256,27 @@ def import_members_command(
     )
 
 
+@click.command("run-job")
+@click.argument("name")
+@with_appcontext
+def run_job_command(name: str) -> None:
+    """Run one scheduled job once, now (e.g. ``union run-job orphan-uploads``)."""
+    from union.core.scheduler import registered_jobs, run_job
+
+    jobs = {j.name: j for j in registered_jobs()}
+    if name not in jobs:
+        raise click.BadParameter(f"no job {name!r}; the jobs are {', '.join(sorted(jobs))}")
+    run_job(current_app._get_current_object(), jobs[name])  # type: ignore[attr-defined]
+    click.echo(f"Ran {name}.")
+
+
 def init_app(app: Flask) -> None:
+    from union.backup import backup_command, restore_command
+
     for command in (
+        backup_command,
+        restore_command,
+        run_job_command,
         create_user_command,
         demo_data_command,
         import_members_command,
