@@ -42,6 +42,8 @@ class Rule:
 
 ACCESS: dict[str, Rule] = {
     "home.index": Rule(get=LOGGED_IN),
+    # Load balancers' and the benchmark's: "ok", no database, no session, no login.
+    "health.bare": Rule(get=PUBLIC),
     "auth.login": Rule(
         get=ANONYMOUS_ONLY, post={"anonymous": 200, **dict.fromkeys(ROLES[1:], 302)}
     ),

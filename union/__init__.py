@@ -65,11 +65,13 @@ def _init_extensions(app: Flask) -> None:
         send_committed()
         return response
 
+    from union.core.querycount import init_app as init_querycount
     from union.core.security import init_app as init_security
     from union.core.templating import init_app as init_templating
 
     init_templating(app)
     init_security(app)
+    init_querycount(app)  # only under STEWARD_COUNT_QUERIES=1 (the load benchmark)
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -78,6 +80,7 @@ def _register_blueprints(app: Flask) -> None:
     from union.cases import bp as cases_bp
     from union.deadlines import bp as deadlines_bp
     from union.digests import bp as digests_bp
+    from union.health import bp as health_bp
     from union.home import bp as home_bp
     from union.members import bp as members_bp
     from union.notices import bp as notices_bp
@@ -85,6 +88,7 @@ def _register_blueprints(app: Flask) -> None:
     from union.rosters import bp as rosters_bp
 
     app.register_blueprint(home_bp)
+    app.register_blueprint(health_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(members_bp)
