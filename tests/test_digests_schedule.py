@@ -210,7 +210,7 @@ def test_a_scheduler_killed_between_claim_and_commit_leaves_nothing_half_done(ct
         raise SystemExit("killed")  # not an error the job catches: the process is gone
 
     with monkeypatch.context() as patch:
-        patch.setattr(services, "_queue", killed)
+        patch.setattr(services, "queue_digest", killed)
         with pytest.raises(SystemExit):
             send_due_digests(now, deliver=False)
     db.session.rollback()  # what the database does when the connection dies

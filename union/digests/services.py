@@ -1,5 +1,6 @@
-"""Digest rules: each rep's preference, which (rep, period) digests are due, claiming and
-queueing them exactly once, the preview and the test digest, and admin resends.
+"""Digest rules: each rep's preference, which (rep, period) digests are due, and claiming
+and queueing them exactly once (the preview and test digest are in ``preview``, admins'
+resends in ``admin``).
 
 Services flush and audit; the caller commits — except ``send_due_digests``, the job's
 work, which commits once per rep so each claim and its email land together.
@@ -13,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import current_app, render_template
+from flask import current_app
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -25,10 +26,8 @@ from union.core import audit
 from union.core.links import external_url
 from union.core.outbox import (
     OutboxMessage,
-    OutboxStatus,
     deliver_pending,
     queue_email,
-    retry_message,
 )
 from union.core.time import is_valid_timezone, local_time, utcnow
 from union.digests.content import Digest, build_digest
@@ -60,11 +59,6 @@ class DigestProblems(ValueError):
 
 
 # -- preferences -----------------------------------------------------------------------
-
-
-def receives_digests(user: Any) -> bool:
-    """Reps and admins (who work cases) may have a digest; members never."""
-    return bool(user.is_active and user.role in {Role.REP, Role.ADMIN})
 
 
 def default_timezone(user: User) -> str:
@@ -384,7 +378,7 @@ def _build(item: DueDigest, now: datetime) -> Digest:
     )
 
 
-def _queue(digest: Digest, *, kind: str, email: str, user_id: int, key: str | None,
+def queue_digest(digest: Digest, *, kind: str, email: str, user_id: int, key: str | None,
            token: str | None, subject_prefix: str = "") -> OutboxMessage:  # fmt: skip
     message = queue_email(
         kind,
@@ -420,7 +414,7 @@ def _deliver_one(item: DueDigest, now: datetime, run: DigestRun) -> None:
             if digest.is_empty and not item.send_when_empty:
                 values = {"status": DeliveryStatus.SKIPPED_EMPTY.value, "attempts": 1}
             else:
-                message = _queue(
+                message = queue_digest(
                     digest,
                     kind="digest",
                     email=item.email,
@@ -484,204 +478,3 @@ def send_due_digests(now: datetime | None = None, *, deliver: bool = True) -> Di
         run.sent = deliver_pending(ids=run.message_ids)
         run.sending_seconds = time.monotonic() - started
     return run
-
-
-# -- preview and test ------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Preview:
-    digest: Digest
-    subject: str
-    text: str
-    html: str
-    period: Period | None
-
-
-def preview_digest(user: User, now: datetime | None = None) -> Preview:
-    """The rep's next digest as it would read if it were built now."""
-    now = now or utcnow()
-    preference = preference_or_default(user)
-    period = upcoming_period(preference, now)
-    last = db.session.scalar(
-        select(func.max(DigestDelivery.period_start)).where(
-            DigestDelivery.user_id == user.id, DigestDelivery.period_start >= now - MAX_LOOKBACK
-        )
-    )
-    if last is not None:
-        since = last
-    elif period is not None:
-        since = previous_period(period, preference.hour, ZoneInfo(preference.timezone)).start
-    else:
-        since = now - timedelta(days=1)
-    digest = build_digest(
-        recipient_name=user.name,
-        chapters=scope_of(user),
-        zone=preference.timezone,
-        since=min(since, now),
-        until=now,
-        now=now,
-        schedule=preference.schedule_text,
-        unsubscribe_token=preference.unsubscribe_token if preference.id else None,
-    )
-    context = {"digest": digest, "user": user, "external_url": external_url}
-    return Preview(
-        digest=digest,
-        subject=digest.subject,
-        text=render_template("email/digest.txt", **context),
-        html=render_template("email/digest.html", **context),
-        period=period,
-    )
-
-
-def preview_message(user: User, now: datetime | None = None) -> bytes:
-    """The preview as the email file a mail app opens (text and HTML parts, headers)."""
-    from flask_mailman import EmailMultiAlternatives
-
-    preview = preview_digest(user, now)
-    preference = preference_of(user)
-    email = EmailMultiAlternatives(
-        subject=preview.subject,
-        body=preview.text,
-        from_email=current_app.config["MAIL_DEFAULT_SENDER"],
-        to=[user.email],
-        headers=digest_headers(preference.unsubscribe_token if preference else None),
-    )
-    email.attach_alternative(preview.html, "text/html")
-    return bytes(email.message().as_bytes())
-
-
-def send_test_digest(user: User, now: datetime | None = None) -> OutboxMessage:
-    """Queue the preview to the rep themselves (kind "digest-test": it is not a period's
-    delivery and changes nothing of the schedule)."""
-    preview = preview_digest(user, now)
-    preference = preference_of(user)
-    message = _queue(
-        preview.digest,
-        kind="digest-test",
-        email=user.email,
-        user_id=user.id,
-        key=None,
-        token=preference.unsubscribe_token if preference else None,
-        subject_prefix="[Test] ",
-    )
-    audit.record("digest.test", message, actor=user, user_id=user.id)
-    return message
-
-
-# -- admin -----------------------------------------------------------------------------
-
-DELIVERY_VIEWS = {
-    "all": "All",
-    "problems": "Retrying or failed",
-    "sent": "Sent",
-    "waiting": "Waiting to send",
-    "skipped": "Skipped (empty)",
-}
-
-
-def shown_status(delivery: DigestDelivery, message: OutboxMessage | None) -> str:
-    """One status for a person: the outbox's word once the digest is queued."""
-    if delivery.status == DeliveryStatus.SKIPPED_EMPTY:
-        return "skipped"
-    if delivery.status in {DeliveryStatus.FAILED, DeliveryStatus.CLAIMED} or message is None:
-        return "failed" if delivery.status == DeliveryStatus.FAILED else "claimed"
-    if message.status == OutboxStatus.PENDING:
-        return "retrying" if message.attempts else "queued"
-    return str(message.status)
-
-
-def deliveries_query(view: str) -> Any:
-    """(delivery, outbox message, rep) rows of one of the ``DELIVERY_VIEWS``, newest first."""
-    stmt = (
-        select(DigestDelivery, OutboxMessage, User)
-        .join(User, User.id == DigestDelivery.user_id)
-        .outerjoin(OutboxMessage, OutboxMessage.id == DigestDelivery.outbox_message_id)
-        .order_by(DigestDelivery.created_at.desc(), DigestDelivery.id.desc())
-    )
-    queued = DigestDelivery.status == DeliveryStatus.QUEUED.value
-    if view == "problems":
-        stmt = stmt.where(
-            (DigestDelivery.status == DeliveryStatus.FAILED.value)
-            | (queued & (OutboxMessage.status == OutboxStatus.FAILED.value))
-            | (
-                queued
-                & (OutboxMessage.status == OutboxStatus.PENDING.value)
-                & (OutboxMessage.attempts > 0)
-            )
-        )
-    elif view == "sent":
-        stmt = stmt.where(queued, OutboxMessage.status == OutboxStatus.SENT.value)
-    elif view == "waiting":
-        stmt = stmt.where(
-            queued,
-            OutboxMessage.status.in_([OutboxStatus.PENDING.value, OutboxStatus.SENDING.value]),
-        )
-    elif view == "skipped":
-        stmt = stmt.where(DigestDelivery.status == DeliveryStatus.SKIPPED_EMPTY.value)
-    return stmt
-
-
-def resend_delivery(delivery: DigestDelivery, *, actor: Any, now: datetime | None = None) -> int:
-    """An admin sends a failed digest again: a failed send goes back to the outbox from
-    scratch; a digest that could not be built is built and queued now. Returns the
-    outbox message's id (send it after the commit)."""
-    message = (
-        db.session.get(OutboxMessage, delivery.outbox_message_id)
-        if delivery.outbox_message_id
-        else None
-    )
-    if message is not None and message.status == OutboxStatus.FAILED:
-        previous = {"attempts": message.attempts, "last_error": message.last_error}
-        retry_message(message)
-        audit.record(
-            "digest.resend", delivery, actor=actor, period=delivery.period_key,
-            user_id=delivery.user_id, outbox_message_id=message.id, **previous,
-        )  # fmt: skip
-        return message.id
-    if delivery.status != DeliveryStatus.FAILED or message is not None:
-        raise DigestProblems({"delivery": "Only a failed digest can be sent again."})
-    return _rebuild(delivery, actor=actor, now=now or utcnow())
-
-
-def _rebuild(delivery: DigestDelivery, *, actor: Any, now: datetime) -> int:
-    user = db.session.get(User, delivery.user_id)
-    preference = preference_of(user) if user else None
-    if user is None or preference is None:
-        raise DigestProblems({"delivery": "The rep or their digest settings are gone."})
-    previous = db.session.scalar(
-        select(func.max(DigestDelivery.period_start)).where(
-            DigestDelivery.user_id == user.id,
-            DigestDelivery.period_start < delivery.period_start,
-            DigestDelivery.period_start >= delivery.period_start - MAX_LOOKBACK,
-        )
-    )
-    since = previous or delivery.period_start - (delivery.period_end - delivery.period_start)
-    digest = build_digest(
-        recipient_name=user.name,
-        chapters=scope_of(user),
-        zone=preference.timezone,
-        since=since,
-        until=delivery.period_start,
-        now=now,
-        schedule=preference.schedule_text,
-        unsubscribe_token=preference.unsubscribe_token,
-    )
-    message = _queue(
-        digest,
-        kind="digest",
-        email=user.email,
-        user_id=user.id,
-        key=message_key(user.id, delivery.period_key),
-        token=preference.unsubscribe_token,
-    )
-    delivery.outbox_message_id = message.id
-    delivery.status = DeliveryStatus.QUEUED.value
-    delivery.attempts += 1
-    error = delivery.last_error
-    delivery.last_error = None
-    audit.record(
-        "digest.resend", delivery, actor=actor, period=delivery.period_key,
-        user_id=delivery.user_id, rebuilt=True, last_error=error,
-    )  # fmt: skip
-    return message.id

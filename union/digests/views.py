@@ -15,7 +15,8 @@ from union.core.permissions import admin_required, rep_required
 from union.core.scheduler import job_health, registered_jobs
 from union.core.security import per_user_or_address
 from union.core.time import utcnow
-from union.digests import bp, services
+from union.digests import admin, bp, services
+from union.digests import preview as previews
 from union.digests.forms import DigestPreferenceForm, ResendForm, SendTestForm, UnsubscribeForm
 from union.digests.models import DigestDelivery
 from union.extensions import csrf, db, limiter
@@ -70,15 +71,16 @@ def preferences() -> str | Response:
 @bp.get("/digest/preview")
 @rep_required
 def preview() -> str:
-    preview = services.preview_digest(_me())
-    return render_template("digests/preview.html", preview=preview, when=services.when)
+    return render_template(
+        "digests/preview.html", preview=previews.preview_digest(_me()), when=services.when
+    )
 
 
 @bp.get("/digest/preview.eml")
 @rep_required
 def preview_message() -> Response:
     """The preview as a whole email file, to open in a mail app and see it as sent."""
-    message = services.preview_message(_me())
+    message = previews.preview_message(_me())
     response = Response(message, mimetype="message/rfc822")
     response.headers["Content-Disposition"] = 'attachment; filename="digest-preview.eml"'
     return response
@@ -90,7 +92,7 @@ def preview_message() -> Response:
 def send_test() -> Response:
     form = SendTestForm()
     if form.validate_on_submit():
-        message = services.send_test_digest(_me())
+        message = previews.send_test_digest(_me())
         db.session.commit()
         flash(
             f"A test digest is on its way to {message.recipient}. It is a test: your "
@@ -132,18 +134,18 @@ def unsubscribe(digest_token: str) -> str:
 @admin_required
 def deliveries() -> str:
     view = request.args.get("status", "all")
-    if view not in services.DELIVERY_VIEWS:
+    if view not in admin.DELIVERY_VIEWS:
         view = "all"
-    page = paginate(services.deliveries_query(view), page_arg(), scalars=False)
+    page = paginate(admin.deliveries_query(view), page_arg(), scalars=False)
     health = {row.name: row for row in job_health()}
     jobs = [(job, health.get(job.name)) for job in registered_jobs()]
     return render_template(
         "digests/admin_deliveries.html",
         page=page,
         view=view,
-        views=services.DELIVERY_VIEWS,
+        views=admin.DELIVERY_VIEWS,
         filters={"status": view} if view != "all" else {},
-        shown_status=services.shown_status,
+        shown_status=admin.shown_status,
         jobs=jobs,
         now=utcnow(),
         resend_form=ResendForm(formdata=None),
@@ -158,7 +160,7 @@ def resend(delivery_id: int) -> Response:
     if not form.validate_on_submit():
         abort(400)
     try:
-        message_id = services.resend_delivery(delivery, actor=_me())
+        message_id = admin.resend_delivery(delivery, actor=_me())
     except services.DigestProblems as error:
         flash(" ".join(error.problems.values()), "error")
     else:
