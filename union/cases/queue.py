@@ -9,7 +9,7 @@ from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Select, case, exists, false, func, null, or_, select
+from sqlalchemy import ColumnElement, Select, case, false, func, null, or_, select
 from sqlalchemy.orm import joinedload
 
 from union.cases.concerns import Concern, concern_counts, raises
@@ -134,6 +134,17 @@ def _deadline_summary() -> Any:
     return open_deadline_summary()
 
 
+def _next_due() -> Any:
+    """Each case's earliest open deadline, as a subquery of the deadlines summary that is
+    correlated with the case (None without the deadlines feature). Correlated, the
+    database looks up a case's own open deadlines by index; joined whole, SQLite would
+    group every deadline again for each case a filter on it tests."""
+    summary = _deadline_summary()
+    if summary is None:
+        return None
+    return select(summary.c.next_due_on).where(summary.c.case_id == Case.id).scalar_subquery()
+
+
 def deadlines_available() -> bool:
     try:
         from union.deadlines.services import open_deadline_summary  # noqa: F401
@@ -146,9 +157,11 @@ def _local_midnight(day: date, zone: str) -> datetime:
     return datetime.combine(day, time.min, tzinfo=ZoneInfo(zone))
 
 
-def _narrowed(stmt: Select[Any], viewer: Viewer, f: CaseFilter, next_due: Any) -> Select[Any]:
+def _narrowed(stmt: Select[Any], viewer: Viewer, f: CaseFilter) -> Select[Any]:
     """Every condition of the filter except status (the status counts need them all but
-    that one). The viewer's scope comes first."""
+    that one). The viewer's scope comes first. Conditions on notices and deadlines are
+    ``case id IN (subquery)``, not correlated: the database finds the matching notices
+    or deadlines once, by their own indexes, however many cases there are."""
     stmt = stmt.where(visible(viewer))
     if f.chapter_id is not None:
         stmt = stmt.where(Case.chapter_id == f.chapter_id)
@@ -163,14 +176,16 @@ def _narrowed(stmt: Select[Any], viewer: Viewer, f: CaseFilter, next_due: Any) -
     if f.opened_to is not None:
         end = _local_midnight(f.opened_to + timedelta(days=1), viewer.zone)
         stmt = stmt.where(Case.created_at < end)
-    if f.due and next_due is not None:
+    summary = _deadline_summary() if f.due in DUE_FILTERS else None
+    if summary is not None:
         soon = viewer.today + timedelta(days=DUE_SOON_DAYS)
-        if f.due == "overdue":
-            stmt = stmt.where(next_due < viewer.today)
-        elif f.due == "week":
-            stmt = stmt.where(next_due.between(viewer.today, soon))
-        elif f.due == "attention":
-            stmt = stmt.where(next_due <= soon)
+        next_due = summary.c.next_due_on
+        due = {
+            "overdue": next_due < viewer.today,
+            "week": next_due.between(viewer.today, soon),
+            "attention": next_due <= soon,
+        }[f.due]  # type: ignore[index]
+        stmt = stmt.where(Case.id.in_(select(summary.c.case_id).where(due)))
 
     # A collective case matches when one of its notices matches all the notice filters.
     about_notice = []
@@ -183,15 +198,14 @@ def _narrowed(stmt: Select[Any], viewer: Viewer, f: CaseFilter, next_due: Any) -
     if f.concern:
         about_notice.append(raises(Concern(f.concern)))
     if about_notice:
-        stmt = stmt.where(exists(select(Notice.id).where(Notice.case_id == Case.id, *about_notice)))
+        stmt = stmt.where(Case.id.in_(select(Notice.case_id).where(*about_notice)))
     if f.q:
         words = f.q.strip()
         stmt = stmt.where(
             or_(
                 Case.reference.icontains(words, autoescape=True),
-                exists(
-                    select(Notice.id).where(
-                        Notice.case_id == Case.id,
+                Case.id.in_(
+                    select(Notice.case_id).where(
                         or_(
                             Notice.receiving_unit.icontains(words, autoescape=True),
                             Notice.home_office.icontains(words, autoescape=True),
@@ -217,16 +231,9 @@ def _with_status(stmt: Select[Any], status: str) -> Select[Any]:
 def queue_query(viewer: Viewer, f: CaseFilter) -> Select[Any]:
     """Rows of ``(Case, next_due_on)`` the viewer may see that match ``f``, in its order.
     ``next_due_on`` is the earliest open deadline (None without one)."""
-    summary = _deadline_summary()
-    if summary is not None:
-        next_due = summary.c.next_due_on
-        stmt = select(Case, next_due.label("next_due_on")).outerjoin(
-            summary, summary.c.case_id == Case.id
-        )
-    else:
-        next_due = None
-        stmt = select(Case, null().label("next_due_on"))
-    stmt = _with_status(_narrowed(stmt, viewer, f, next_due), f.status)
+    next_due = _next_due()
+    stmt = select(Case, (next_due if next_due is not None else null()).label("next_due_on"))
+    stmt = _with_status(_narrowed(stmt, viewer, f), f.status)
     newest = (Case.created_at.desc(), Case.id.desc())
     match f.sort:
         case "oldest":
@@ -249,13 +256,8 @@ def queue_query(viewer: Viewer, f: CaseFilter) -> Select[Any]:
 def status_counts(viewer: Viewer, f: CaseFilter) -> dict[str, int]:
     """How many cases of each status match the filter but for its status (one grouped
     query): the queue's counts at a glance."""
-    summary = _deadline_summary()
     stmt = select(Case.status, func.count(Case.id))
-    next_due = None
-    if summary is not None and f.due:
-        next_due = summary.c.next_due_on
-        stmt = stmt.select_from(Case).outerjoin(summary, summary.c.case_id == Case.id)
-    stmt = _narrowed(stmt, viewer, f, next_due).group_by(Case.status)
+    stmt = _narrowed(stmt, viewer, f).group_by(Case.status)
     counts = {s.value: 0 for s in CaseStatus}
     counts.update({status: int(n) for status, n in db.session.execute(stmt)})
     return counts
@@ -408,19 +410,16 @@ def start_counts(viewer: Viewer) -> StartCounts:
         how_many(Case.assigned_rep_id.is_(None)),
         how_many(Case.assigned_rep_id == viewer.user_id),
     ]
-    summary = _deadline_summary()
-    if summary is not None:
-        next_due = summary.c.next_due_on
+    next_due = _next_due()
+    if next_due is not None:
         soon = viewer.today + timedelta(days=DUE_SOON_DAYS)
         columns += [
             how_many(next_due < viewer.today),
             how_many(next_due.between(viewer.today, soon)),
         ]
     stmt = select(*columns).select_from(Case)
-    if summary is not None:
-        stmt = stmt.outerjoin(summary, summary.c.case_id == Case.id)
     row = db.session.execute(stmt.where(visible(viewer), Case.status.in_(OPEN_STATUSES))).one()
     values: list[Any] = [int(v or 0) for v in row]
-    if summary is None:
+    if next_due is None:
         values += [None, None]
     return StartCounts(*values)
