@@ -82,8 +82,10 @@ class Dashboard:
 
 
 def matching_case_ids(viewer: Viewer, f: CaseFilter) -> Select[Any]:
-    """The ids of the cases the queue lists for ``f`` (any order), as a subquery."""
-    listed = queue_query(viewer, f).order_by(None).subquery("listed")
+    """The ids of the cases the queue lists for ``f`` (any order), as a subquery. A CTE:
+    the queue's own subqueries about notices must not correlate with the notices an
+    enclosing query counts."""
+    listed = queue_query(viewer, f).order_by(None).cte("listed")
     return select(listed.c.id)
 
 
@@ -302,11 +304,13 @@ def notices_by_kind(viewer: Viewer, f: CaseFilter) -> Chart:
 
 
 def notices_by_duty(viewer: Viewer, f: CaseFilter) -> Chart:
+    # An alias: the concern filter asks about ticked boxes too, in a subquery of its own.
+    duty = aliased(NoticeChoice)
     stmt = (
-        select(NoticeChoice.answer, func.count(NoticeChoice.notice_id))
-        .join(Notice, Notice.id == NoticeChoice.notice_id)
-        .where(NoticeChoice.question == "duty", counted_notices(viewer, f))
-        .group_by(NoticeChoice.answer)
+        select(duty.answer, func.count(duty.notice_id))
+        .join(Notice, Notice.id == duty.notice_id)
+        .where(duty.question == "duty", counted_notices(viewer, f))
+        .group_by(duty.answer)
     )
     counts = {answer: int(n) for answer, n in db.session.execute(stmt)}
     rows = [Row(d.label, counts.get(d.value, 0)) for d in Duty]

@@ -23,8 +23,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import and_, case, select
+from sqlalchemy import Connection, Engine, and_, case, inspect, select
 from sqlalchemy.orm import aliased
+from sqlalchemy.sql.util import ClauseAdapter
 
 from union.auth.models import User
 from union.cases.concerns import Concern, raises
@@ -32,6 +33,7 @@ from union.cases.models import Case, CaseStatus
 from union.cases.queue import CaseFilter, Viewer, queue_query
 from union.chapters.models import Agency, Chapter
 from union.core import audit
+from union.core.db import read_only_transactions
 from union.core.time import local_time
 from union.extensions import db
 from union.notices.models import (
@@ -73,7 +75,7 @@ def _choices(question: Question) -> Callable[[Any, dict[str, list[str]]], str]:
 
 def _private(name: str) -> Callable[[Any, dict[str, list[str]]], Any]:
     """A notice's column only when it is not confidential."""
-    return lambda row, _: "" if row.confidential else getattr(row, name)
+    return lambda row, _: "" if row.confidential else (getattr(row, name) or "")
 
 
 def _yes(value: Any) -> str:
@@ -136,49 +138,54 @@ def export_query(viewer: Viewer, f: CaseFilter) -> Any:
     listed = queue_query(viewer, f)
     member, rep = aliased(User), aliased(User)
     home, receiving = aliased(Agency), aliased(Agency)
+    # The notices are joined under another name: the queue's own subqueries about a case's
+    # notices must not correlate with the row's notice. Conditions written for ``Notice``
+    # (the filter's, the concerns') are adapted to it.
+    notice = aliased(Notice, name="exported_notice")
+    adapt = ClauseAdapter(inspect(notice).selectable).traverse
     notice_on = and_(
-        Notice.case_id == Case.id,
-        Notice.status == NoticeStatus.SUBMITTED.value,
-        *notice_conditions(f),
+        notice.case_id == Case.id,
+        notice.status == NoticeStatus.SUBMITTED.value,
+        *(adapt(condition) for condition in notice_conditions(f)),
     )
     columns = [
         Case.reference, Case.status, Case.priority, Case.created_at, Case.updated_at,
         listed.selected_columns.next_due_on,
         Chapter.number.label("chapter_number"), Chapter.timezone.label("zone"),
         rep.name.label("rep_name"),
-        Notice.id.label("notice_id"), Notice.confidential,
+        notice.id.label("notice_id"), notice.confidential,
         member.name.label("member_name"), member.email.label("member_email"),
-        Notice.kind, Notice.willingness, Notice.how_told,
-        (home.department + "/" + home.code).label("home_label"), Notice.home_office,
+        notice.kind, notice.willingness, notice.how_told,
+        (home.department + "/" + home.code).label("home_label"), notice.home_office,
         (receiving.department + "/" + receiving.code).label("receiving_label"),
-        Notice.receiving_agency_other, Notice.receiving_unit, Notice.duties_other,
-        Notice.notified_on, Notice.starts_on, Notice.ends_on, Notice.expected_length,
-        Notice.reply_by, Notice.duty_location, Notice.travel, Notice.relocation,
-        Notice.remote_to_onsite, Notice.coworkers_count, Notice.training_status,
-        Notice.contract_articles, Notice.union_notified_before, Notice.telework_affected,
-        Notice.outside_position_description,
-        *(case((raises(c), 1), else_=0).label(f"raises_{c.value}") for c in Concern),
+        notice.receiving_agency_other, notice.receiving_unit, notice.duties_other,
+        notice.notified_on, notice.starts_on, notice.ends_on, notice.expected_length,
+        notice.reply_by, notice.duty_location, notice.travel, notice.relocation,
+        notice.remote_to_onsite, notice.coworkers_count, notice.training_status,
+        notice.contract_articles, notice.union_notified_before, notice.telework_affected,
+        notice.outside_position_description,
+        *(adapt(case((raises(c), 1), else_=0)).label(f"raises_{c.value}") for c in Concern),
     ]  # fmt: skip
     return (
-        listed.with_only_columns(*columns, maintain_column_froms=True)
-        .join(Chapter, Chapter.id == Case.chapter_id)
+        listed.join(Chapter, Chapter.id == Case.chapter_id)
         .outerjoin(rep, rep.id == Case.assigned_rep_id)
-        .outerjoin(Notice, notice_on)
-        .outerjoin(member, member.id == Notice.member_id)
-        .outerjoin(home, home.id == Notice.home_agency_id)
-        .outerjoin(receiving, receiving.id == Notice.receiving_agency_id)
-        .order_by(Notice.id)
+        .outerjoin(notice, notice_on)
+        .outerjoin(member, member.id == notice.member_id)
+        .outerjoin(home, home.id == notice.home_agency_id)
+        .outerjoin(receiving, receiving.id == notice.receiving_agency_id)
+        .with_only_columns(*columns)
+        .order_by(notice.id)
     )
 
 
-def _ticked(notice_ids: list[int]) -> dict[int, dict[str, list[str]]]:
+def _ticked(conn: Connection, notice_ids: list[int]) -> dict[int, dict[str, list[str]]]:
     """The ticked boxes of these notices, as labels by question (one query)."""
     found: dict[int, dict[str, list[str]]] = {}
     if not notice_ids:
         return found
     labels = {(q.value, m.value): m.label for q, enum_cls in ANSWERS.items() for m in enum_cls}
     order = {key: i for i, key in enumerate(labels)}
-    rows = db.session.execute(
+    rows = conn.execute(
         select(NoticeChoice.notice_id, NoticeChoice.question, NoticeChoice.answer).where(
             NoticeChoice.notice_id.in_(notice_ids)
         )
@@ -190,17 +197,33 @@ def _ticked(notice_ids: list[int]) -> dict[int, dict[str, list[str]]]:
     return found
 
 
-def export_records(viewer: Viewer, f: CaseFilter) -> Iterator[list[Any]]:
-    """The export's rows (headers first), read in batches of ``BATCH``."""
+def export_records(conn: Connection, viewer: Viewer, f: CaseFilter) -> Iterator[list[Any]]:
+    """The export's rows (headers first), read on ``conn`` in batches of ``BATCH`` (a
+    server-side cursor on PostgreSQL), each batch's ticked boxes in one more query."""
     yield HEADERS
-    stmt = export_query(viewer, f).execution_options(yield_per=BATCH)
-    result = db.session.execute(stmt)
-    for batch in result.partitions():
-        ticked = _ticked([r.notice_id for r in batch if r.notice_id is not None])
-        for row in batch:
-            choices = ticked.get(row.notice_id, {})
-            yield [column.value(row, choices) for column in COLUMNS]
-    result.close()
+    result = conn.execution_options(yield_per=BATCH).execute(export_query(viewer, f))
+    try:
+        for batch in result.partitions():
+            ticked = _ticked(conn, [r.notice_id for r in batch if r.notice_id is not None])
+            for row in batch:
+                choices = ticked.get(row.notice_id, {})
+                yield [column.value(row, choices) for column in COLUMNS]
+    finally:
+        result.close()
+
+
+def streamed_records(engine: Engine, viewer: Viewer, f: CaseFilter) -> Iterator[list[Any]]:
+    """``export_records`` for a response that streams after its request has ended: on a
+    connection of its own (no app context, no session), opened when the first row is
+    asked for and closed after the last, or when the download is abandoned. Its read
+    transaction takes no lock on SQLite."""
+    with read_only_transactions():
+        conn = engine.connect()
+        conn.begin()
+    try:
+        yield from export_records(conn, viewer, f)
+    finally:
+        conn.close()
 
 
 # -- CSV -------------------------------------------------------------------------------

@@ -2,13 +2,11 @@
 of anonymized statements (with the member's own page to withdraw consent). Thin: load,
 authorize, call a service, commit, render."""
 
-from collections.abc import Iterator
 from typing import Any
 
 from flask import (
     Response,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -21,7 +19,6 @@ from sqlalchemy import select
 from union.auth.models import User
 from union.cases.queue import Viewer
 from union.chapters.models import Chapter
-from union.core.db import read_only_transactions
 from union.core.permissions import can, rep_required
 from union.extensions import db
 from union.notices.models import Notice, NoticeStatus
@@ -35,6 +32,7 @@ from union.reports.exports import (
     export_records,
     file_chunks,
     record_export,
+    streamed_records,
     xlsx_file,
 )
 from union.reports.forms import (
@@ -116,23 +114,13 @@ def _export_setup() -> tuple[Viewer, Any]:
     return Viewer.of(user), f
 
 
-def _csv_stream(viewer: Viewer, f: Any) -> Iterator[str]:
-    """The CSV, generated after the view returns, in an app context of its own that lives
-    only while the rows are read (the request's is gone by then; and a response nobody
-    reads then holds no context and no database connection)."""
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    with app.app_context(), read_only_transactions():
-        yield from csv_chunks(export_records(viewer, f))
-
-
 @bp.get("/export/cases.csv")
 @rep_required
 def export_csv() -> Response:
     viewer, f = _export_setup()
     record_export(viewer.user_id, "cases", "csv", f.chapter_id, filter=report_args(f))
-    return _download(
-        _csv_stream(viewer, f), CSV_TYPE, export_filename("cases", "csv", viewer.today)
-    )
+    chunks = csv_chunks(streamed_records(db.engine, viewer, f))
+    return _download(chunks, CSV_TYPE, export_filename("cases", "csv", viewer.today))
 
 
 @bp.get("/export/cases.xlsx")
@@ -140,7 +128,7 @@ def export_csv() -> Response:
 def export_xlsx() -> Response:
     viewer, f = _export_setup()
     record_export(viewer.user_id, "cases", "xlsx", f.chapter_id, filter=report_args(f))
-    path = xlsx_file(export_records(viewer, f))
+    path = xlsx_file(export_records(db.session.connection(), viewer, f))
     return _download(file_chunks(path), XLSX_TYPE, export_filename("cases", "xlsx", viewer.today))
 
 

@@ -1,0 +1,340 @@
+"""The dashboard: every chart's table against the same count made here in plain Python over
+generated notices and cases (both databases), the case queue's filters narrowing it, each
+rep seeing their own chapters, and a page that costs the same number of queries whatever
+the number of cases."""
+
+import random
+import re
+from collections import Counter
+from datetime import UTC, date, datetime, timedelta
+from html import unescape
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from tests.factories import login, make_chapter, make_notice, make_user
+from union.cases.models import OPEN_STATUSES, Case, CaseStatus
+from union.cases.queue import CaseFilter, Viewer
+from union.chapters.models import Agency, Chapter
+from union.core.time import as_utc, local_time, utcnow
+from union.deadlines.models import Deadline
+from union.extensions import db
+from union.notices.models import Duty, Notice, NoticeChoice, NoticeKind, NoticeStatus
+from union.reports.dashboard import (
+    AGE_BUCKETS,
+    DEADLINE_OUTCOMES,
+    NO_COMPONENT,
+    OTHER_COMPONENT,
+    SHARES,
+    build_dashboard,
+    week_of,
+)
+
+KINDS = [k.value for k in NoticeKind]
+DUTIES = [d.value for d in Duty]
+TRAINING = ["none", "promised", "partial", "complete"]
+ANSWERS = [None, "yes", "no", "unsure"]
+
+
+def _random_answers(rng: random.Random, today: date, agencies: list[Agency]) -> dict:
+    receiving = rng.choice([*agencies[:6], None])
+    pay = rng.choice([["none_offered"], ["overtime"], ["overtime", "travel"], []])
+    return {
+        "kind": rng.choice(KINDS),
+        "home_agency_id": str(rng.choice(agencies[:4]).id),
+        "receiving_agency": str(receiving.id) if receiving else "other",
+        "receiving_agency_other": None if receiving else "Some task force",
+        "duties": rng.sample(DUTIES, rng.randint(1, 3)),
+        "duties_other": "Guard duty",
+        "notified_on": (today - timedelta(days=rng.randint(0, 150))).isoformat(),
+        "starts_on": None,
+        "ends_on": None,
+        "reply_by": None,
+        "training_status": rng.choice(TRAINING),
+        "training_gaps": rng.choice([[], ["firearms"]]),
+        "training_other": rng.choice([None, None, "Vehicle extraction"]),
+        "pay_items": pay,
+        "union_notified_before": rng.choice(ANSWERS),
+        "telework_affected": rng.choice(ANSWERS),
+        "outside_position_description": rng.choice(ANSWERS),
+        "contract_articles": rng.choice([None, None, "Article 9"]),
+        "safety_health": rng.choice([None, None, "No vests"]),
+        "personal_hardship": rng.choice([None, "Child care"]),
+    }
+
+
+def _world(count: int, seed: int = 7) -> dict:
+    """``count`` notices in two chapters by several members, with cases in every status
+    and age, some collective, some withdrawn, and deadlines met, missed and open."""
+    rng = random.Random(seed)
+    chapter, other = make_chapter(), make_chapter(timezone="America/Los_Angeles")
+    rep = make_user("rep", covers=[chapter])
+    admin = make_user("admin")
+    members = [make_user("member", chapter=chapter) for _ in range(3)]
+    members += [make_user("member", chapter=other) for _ in range(2)]
+    agencies = list(db.session.scalars(db.select(Agency).order_by(Agency.id)))
+    today = local_time(utcnow(), "America/New_York").date()
+    notices = []
+    for i in range(count):
+        member = members[i % len(members)]
+        notices.append(make_notice(member, **_random_answers(rng, today, agencies)))
+    cases = {n.id: db.session.get(Case, n.case_id) for n in notices}
+    # Collective cases: a few notices move into another case of their chapter.
+    for notice in notices[5:count:9]:
+        target = next(n for n in notices if n.chapter_id == notice.chapter_id and n is not notice)
+        db.session.get(Notice, notice.id).case_id = target.case_id
+    # Every status and age; a few withdrawn notices.
+    for notice in notices:
+        case = cases[notice.id]
+        case.status = rng.choice(list(CaseStatus)).value
+        case.created_at = utcnow() - timedelta(days=rng.randint(0, 400), hours=rng.randint(0, 23))
+    for notice in notices[::11]:
+        row = db.session.get(Notice, notice.id)
+        row.status = NoticeStatus.WITHDRAWN.value
+        row.withdrawn_at = utcnow()
+    # Deadlines: met, closed late, open past due, open.
+    for case in {c.id: c for c in cases.values()}.values():
+        for _ in range(rng.randint(0, 2)):
+            due = today + timedelta(days=rng.randint(-30, 30))
+            done = None
+            if rng.random() < 0.5:
+                # Noon UTC, a day either side: the chapter's calendar decides met or late.
+                done = datetime.combine(
+                    due + timedelta(days=rng.choice([-3, 0, 2])), datetime.min.time(), UTC
+                ) + timedelta(hours=16)
+            db.session.add(Deadline(case_id=case.id, kind="custom", title="x", due_on=due,
+                                    original_due_on=due, done_at=done))  # fmt: skip
+    db.session.commit()
+    return {"chapter": chapter, "other": other, "rep": rep, "admin": admin, "today": today}
+
+
+# -- the count made here ---------------------------------------------------------------
+
+
+def _raises(n: Notice, ticked: set[tuple[str, str]]) -> dict[str, bool]:
+    return {
+        "training": n.training_status in {"none", "promised", "partial"}
+        or n.training_other is not None
+        or any(q == "training_gap" for q, _ in ticked),
+        "pay": ("pay", "none_offered") in ticked,
+        "contract": n.contract_articles is not None
+        or n.union_notified_before == "no"
+        or n.telework_affected == "yes"
+        or n.outside_position_description == "yes",
+        "union_not_told": n.union_notified_before == "no",
+        "safety": n.safety_health is not None,
+        "hardship": n.personal_hardship is not None,
+    }
+
+
+def expected(viewer: Viewer, f: CaseFilter) -> dict:
+    """Every chart's rows, counted over the rows themselves."""
+    db.session.expire_all()
+    all_notices = list(db.session.scalars(db.select(Notice).where(Notice.case_id.is_not(None))))
+    ticked: dict[int, set[tuple[str, str]]] = {n.id: set() for n in all_notices}
+    for choice in db.session.scalars(db.select(NoticeChoice)):
+        ticked.setdefault(choice.notice_id, set()).add((choice.question, choice.answer))
+    labels = {a.id: a.label for a in db.session.scalars(db.select(Agency))}
+
+    def notice_matches(n: Notice) -> bool:
+        return (
+            (f.home_agency_id is None or n.home_agency_id == f.home_agency_id)
+            and (f.receiving_agency_id is None or n.receiving_agency_id == f.receiving_agency_id)
+            and (not f.kind or n.kind == f.kind)
+            and (not f.concern or _raises(n, ticked[n.id])[f.concern])
+        )
+
+    cases = []
+    for case in db.session.scalars(db.select(Case)):
+        if not viewer.is_admin and case.chapter_id not in viewer.chapter_ids:
+            continue
+        if f.chapter_id is not None and case.chapter_id != f.chapter_id:
+            continue
+        if f.status == "open" and case.status not in OPEN_STATUSES:
+            continue
+        if f.status not in {"open", "all"} and case.status != f.status:
+            continue
+        mine = [n for n in all_notices if n.case_id == case.id]
+        asks_of_notices = (f.home_agency_id, f.receiving_agency_id, f.kind, f.concern)
+        if any(x is not None for x in asks_of_notices) and not any(map(notice_matches, mine)):
+            continue
+        cases.append(case)
+    case_ids = {c.id for c in cases}
+    counted = [n for n in all_notices if n.case_id in case_ids and n.status == "submitted"
+               and notice_matches(n)]  # fmt: skip
+
+    weeks = Counter(week_of(n.notified_on) for n in counted)
+    rows_weeks = {}
+    if weeks:
+        monday = min(weeks)
+        while monday <= max(weeks):
+            rows_weeks[f"Week of {monday:%b %-d, %Y}"] = weeks[monday]
+            monday += timedelta(days=7)
+    shares = Counter()
+    for n in counted:
+        for key, yes in _raises(n, ticked[n.id]).items():
+            shares[key] += yes
+    open_cases = [c for c in cases if c.status in OPEN_STATUSES]
+    ages = Counter()
+    for c in open_cases:
+        age = (viewer.today - local_time(as_utc(c.created_at), viewer.zone).date()).days
+        for i, (limit, _) in enumerate(AGE_BUCKETS):
+            if limit is None or age <= limit:
+                ages[i] += 1
+                break
+    chapter_zones = {ch.id: ch.timezone for ch in db.session.scalars(db.select(Chapter))}
+    zones = {c.id: chapter_zones[c.chapter_id] for c in cases}
+    outcomes = Counter()
+    for d in db.session.scalars(db.select(Deadline).where(Deadline.case_id.in_(case_ids))):
+        if d.done_at is None:
+            outcomes["overdue" if d.due_on < viewer.today else "open"] += 1
+        else:
+            done_day = local_time(as_utc(d.done_at), zones[d.case_id]).date()
+            outcomes["met" if done_day <= d.due_on else "late"] += 1
+    return {
+        "cases": len(cases),
+        "notices": len(counted),
+        "weeks": rows_weeks,
+        "concerns": {label: shares[key] for key, label in SHARES},
+        "home": Counter(labels.get(n.home_agency_id, NO_COMPONENT) for n in counted),
+        "receiving": Counter(labels.get(n.receiving_agency_id, OTHER_COMPONENT) for n in counted),
+        "kind": {k.label: sum(1 for n in counted if n.kind == k.value) for k in NoticeKind},
+        "duty": {
+            d.label: sum(1 for n in counted if ("duty", d.value) in ticked[n.id]) for d in Duty
+        },  # fmt: skip
+        "status": {
+            CaseStatus(s).label: sum(1 for c in open_cases if c.status == s) for s in OPEN_STATUSES
+        },  # fmt: skip
+        "age": {label: ages[i] for i, (_, label) in enumerate(AGE_BUCKETS)},
+        "deadlines": {label: outcomes[key] for key, label in DEADLINE_OUTCOMES},
+    }
+
+
+def shown(viewer: Viewer, f: CaseFilter) -> dict:
+    board = build_dashboard(viewer, f)
+    result: dict = {"cases": board.cases, "notices": board.notices}
+    for chart in board.charts:
+        result[chart.key] = {row.label: row.count for row in chart.rows}
+    result["home"] = Counter(result["home"])
+    result["receiving"] = Counter(result["receiving"])
+    return result
+
+
+def _viewer(user) -> Viewer:
+    db.session.expire_all()
+    return Viewer.of(db.session.get(type(user), user.id))
+
+
+def _check(viewer: Viewer, f: CaseFilter) -> dict:
+    want, got = expected(viewer, f), shown(viewer, f)
+    for key in want:
+        assert got[key] == want[key], f"{key} for {f}"
+    return want
+
+
+# -- the tests -------------------------------------------------------------------------
+
+
+def test_every_chart_matches_an_independent_count(ctx):
+    world = _world(90)
+    admin = _viewer(world["admin"])
+    everything = _check(admin, CaseFilter(status="all"))
+    assert everything["notices"] > 60 and everything["cases"] > 50
+    assert all(everything["deadlines"].values()), "met, late, overdue and open all occur"
+    assert sum(everything["age"].values()) == sum(everything["status"].values())
+
+    rep = _viewer(world["rep"])
+    mine = _check(rep, CaseFilter(status="all"))
+    assert 0 < mine["notices"] < everything["notices"]
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"status": "open"},
+        {"status": "closed"},
+        {"status": "all", "kind": "detail"},
+        {"status": "all", "concern": "pay"},
+        {"status": "open", "concern": "training", "kind": "task_force"},
+        {"status": "all", "home": 0},
+        {"status": "all", "receiving": 0},
+        {"status": "all", "chapter": "other"},
+    ],
+)
+def test_the_queue_filters_narrow_every_chart_the_same_way(ctx, fields):
+    world = _world(40, seed=11)
+    agencies = list(db.session.scalars(db.select(Agency.id).order_by(Agency.id)))
+    f = CaseFilter(
+        status=fields["status"],
+        kind=fields.get("kind"),
+        concern=fields.get("concern"),
+        home_agency_id=agencies[fields["home"]] if "home" in fields else None,
+        receiving_agency_id=agencies[fields["receiving"]] if "receiving" in fields else None,
+        chapter_id=world["other"].id if fields.get("chapter") else None,
+    )
+    want = _check(_viewer(world["admin"]), f)
+    assert want["cases"] > 0
+
+
+def test_the_page_shows_each_charts_numbers_as_a_table(client, ctx):
+    world = _world(25, seed=3)
+    login(client, world["rep"])
+    page = client.get("/reports/?kind=detail&status=open")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    want = expected(_viewer(world["rep"]), CaseFilter(status="open", kind="detail"))
+    for key, label in (("kind", "Detail"), ("status", "New")):
+        table = re.search(rf'id="chart-{key}-table".*?</table>', html, re.S)
+        assert table, key
+        row = re.search(rf"<th scope=\"row\">{re.escape(label)}</th>\s*<td[^>]*>(\d+)</td>",
+                        table.group(0))  # fmt: skip
+        assert row and int(row.group(1)) == want[key][label]
+    # The filter stays in the URL of the export and of the queue.
+    export = re.search(r'href="(/reports/export/cases\.csv\?[^"]*)"', html).group(1)
+    assert parse_qs(urlsplit(unescape(export)).query) == {"status": ["open"], "kind": ["detail"]}
+    queue = re.search(r'href="(/cases/\?[^"]*)"', html).group(1)
+    assert parse_qs(urlsplit(unescape(queue)).query) == {"kind": ["detail"]}  # open: its default
+    # Charts are drawn by a script file, never inline.
+    assert "<script>" not in html and "vendor/chartjs/chart.umd.min.js" in html
+
+
+def test_a_rep_sees_only_their_chapters_and_members_none(client, ctx):
+    world = _world(12, seed=5)
+    other_rep = make_user("rep", covers=[world["other"]])
+    login(client, other_rep)
+    html = client.get("/reports/").get_data(as_text=True)
+    want = expected(_viewer(other_rep), CaseFilter(status="all"))
+    assert f"<strong>{want['notices']}</strong> notice" in html
+    # Asking for the first chapter by its id gives nothing of it.
+    assert (
+        shown(_viewer(other_rep), CaseFilter(status="all", chapter_id=world["chapter"].id))[
+            "notices"
+        ]
+        == 0
+    )
+    member = make_user("member", chapter=world["chapter"])
+    client.post("/logout")
+    login(client, member)
+    assert client.get("/reports/").status_code == 403
+    assert client.get("/reports/out-on-assignment").status_code == 403
+
+
+def test_the_dashboard_query_count_does_not_grow_with_the_cases(client, ctx, count_queries):
+    world = _world(5, seed=1)
+    login(client, world["rep"])
+    client.get("/reports/")  # warm up: the first request loads what every later one reuses
+
+    def queries() -> int:
+        with count_queries() as counter:
+            assert client.get("/reports/?status=all").status_code == 200
+        return counter.count
+
+    few = queries()
+    members = [make_user("member", chapter=world["chapter"]) for _ in range(3)]
+    rng = random.Random(2)
+    agencies = list(db.session.scalars(db.select(Agency).order_by(Agency.id)))
+    for i in range(55):
+        make_notice(members[i % 3], **_random_answers(rng, world["today"], agencies))
+    many = queries()
+    assert few == many, f"{few} queries for 5 cases, {many} for 60"
+    assert many <= 25
