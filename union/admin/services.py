@@ -263,7 +263,7 @@ def audit_query(
         stmt = stmt.where(AuditEntry.action.startswith(action_prefix, autoescape=True))
     if actor == SYSTEM_ACTOR:
         stmt = stmt.where(AuditEntry.actor_id.is_(None))
-    elif actor and actor.isdigit():
+    elif actor and actor.isdecimal() and int(actor) <= 2**31 - 1:
         stmt = stmt.where(AuditEntry.actor_id == int(actor))
     return stmt
 

@@ -17,7 +17,7 @@ PER_PAGE = 50
 def page_arg(name: str = "page") -> int:
     """The page number asked for in the query string (1 when absent or nonsense)."""
     value = request.args.get(name, "1")
-    return int(value) if value.isdigit() and len(value) < 7 else 1
+    return int(value) if value.isdecimal() and len(value) < 7 else 1
 
 
 @dataclass(frozen=True)

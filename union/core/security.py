@@ -6,8 +6,12 @@ data: SVGs, hence ``img-src data:``. No page but the static files may be cached:
 carry members' stories, and the public ones carry one-time tokens in their URL or form.
 """
 
-from flask import Flask, request
+from typing import Any
+
+from flask import Flask, Request, request
 from flask_login import current_user
+from werkzeug.routing import IntegerConverter, Map
+from werkzeug.utils import cached_property
 from werkzeug.wrappers import Response
 
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -26,9 +30,49 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 
+NUL = "\x00"
+# The largest id a database integer holds (PostgreSQL's ``integer``).
+MAX_ID = 2**31 - 1
+
+
+class CleanRequest(Request):
+    """Form fields and query arguments without NUL characters. A NUL is never part of
+    what a person typed, PostgreSQL refuses it in text (a 500 for a stray %00), and a
+    form that echoes it back would carry it on; files are left as sent."""
+
+    def _load_form_data(self) -> None:
+        super()._load_form_data()
+        form = self.__dict__.get("form")
+        if form is not None and any(NUL in k or NUL in v for k, v in form.items(multi=True)):
+            self.__dict__["form"] = _without_nul(self.parameter_storage_class, form)
+
+    @cached_property
+    def args(self) -> Any:
+        args = super().args
+        if any(NUL in k or NUL in v for k, v in args.items(multi=True)):
+            return _without_nul(self.parameter_storage_class, args)
+        return args
+
+
+def _without_nul(storage: Any, values: Any) -> Any:
+    return storage([(k.replace(NUL, ""), v.replace(NUL, "")) for k, v in values.items(multi=True)])
+
+
+class IdConverter(IntegerConverter):
+    """``<int:…>`` in routes: only numbers a database id can be, so /notices/99999999999 is
+    "not found" rather than an error from PostgreSQL about an integer out of range."""
+
+    def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
+
+
 def init_app(app: Flask) -> None:
     from union.core import sessions
 
+    # Before any blueprint adds its routes: the converter is chosen as a rule is added.
+    app.url_map.converters["int"] = IdConverter
+    app.request_class = CleanRequest
     sessions.init_app(app)
     https = app.config["BASE_URL"].startswith("https://")
 

@@ -116,7 +116,7 @@ def _notice_form(notice: Notice) -> str | Response:
         return _render_form(form, notice)
 
     form.validate()
-    removing = [int(v) for v in request.form.getlist("remove_attachment") if v.isdigit()]
+    removing = [int(v) for v in request.form.getlist("remove_attachment") if v.isdecimal()]
     uploads = [f for f in form.attachments.data or [] if f and f.filename]
     if notice.id is not None or uploads or not form.is_blank():
         # Whatever button was pressed, keep what is valid: a refused field or file never
