@@ -17,6 +17,7 @@ from typing import Any
 from flask import current_app, render_template
 from flask_mailman import EmailMultiAlternatives
 from sqlalchemy import ForeignKey, Index, String, Text, and_, event, or_, select, update
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from union.core.links import external_url, mail_domain
@@ -131,7 +132,14 @@ def send_committed() -> int:
     ids = db.session.info.pop("outbox_committed", None)
     if not ids or not current_app.config["OUTBOX_SEND_AFTER_COMMIT"]:
         return 0
-    return deliver_pending(ids=ids[: current_app.config["OUTBOX_SEND_NOW_LIMIT"]])
+    try:
+        return deliver_pending(ids=ids[: current_app.config["OUTBOX_SEND_NOW_LIMIT"]])
+    except SQLAlchemyError:
+        # The change is committed: the person must hear that it worked, not see an error
+        # (they would do it again). The messages wait in the outbox for the sweep.
+        log.warning("mail of a committed change left to the sweep", exc_info=True)
+        db.session.rollback()
+        return 0
 
 
 # -- the sender ------------------------------------------------------------------------
@@ -203,6 +211,17 @@ def _finish(message_pk: int, token: str, error: Exception | None) -> None:
     db.session.commit()
 
 
+def _record(message_pk: int, token: str, error: Exception | None) -> None:
+    """``_finish``, once more on a fresh connection if the database dropped the first (a
+    server restart between sending and recording): a message sent but left "sending"
+    would go out again once its claim went stale."""
+    try:
+        _finish(message_pk, token, error)
+    except OperationalError:
+        db.session.rollback()
+        _finish(message_pk, token, error)
+
+
 def due_message_ids(limit: int = 100) -> list[int]:
     """Messages waiting to go out, oldest first (abandoned claims included)."""
     now = utcnow()
@@ -250,9 +269,9 @@ def deliver_pending(ids: list[int] | None = None, limit: int = 100) -> int:
                 log.warning("email %s not sent: %s", message.message_id, exc)
                 _close_quietly(connection)
                 connection = None
-                _finish(message_pk, token, exc)
+                _record(message_pk, token, exc)
             else:
-                _finish(message_pk, token, None)
+                _record(message_pk, token, None)
                 sent += 1
     finally:
         _close_quietly(connection)
