@@ -104,6 +104,8 @@ def load_config(app: Flask, test_config: dict[str, Any] | None = None) -> None:
         "OUTBOX_MAX_ATTEMPTS": _int("OUTBOX_MAX_ATTEMPTS", 8),
         "OUTBOX_SEND_NOW_LIMIT": _int("OUTBOX_SEND_NOW_LIMIT", 25),
         "SCHEDULER_IN_PROCESS": _flag("SCHEDULER_IN_PROCESS", not production),
+        # How often the scheduler sends what the outbox holds (retries, the rest).
+        "OUTBOX_SWEEP_SECONDS": _int("OUTBOX_SWEEP_SECONDS", 60),
         # Digests: how often the job looks for due digests, and when a case counts as idle.
         "DIGEST_JOB_SECONDS": _int("DIGEST_JOB_SECONDS", 300),
         "DIGEST_STALE_DAYS": _int("DIGEST_STALE_DAYS", 14),
