@@ -153,7 +153,7 @@ def generate(
     sizes = Sizes.for_cases(cases)
     method = current_app.config["PASSWORD_HASH_METHOD"]
     world = World(
-        rng=random.Random(seed),  # noqa: S311 - reproducible test data, not secrets
+        rng=random.Random(seed),  # noqa: S311 - reproducible test data, not secrets  # nosec B311
         now=datetime.now(UTC).replace(microsecond=0),
         sizes=sizes,
         password_hash=generate_password_hash(password or DEMO_PASSWORD, method=method),
