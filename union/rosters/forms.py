@@ -153,18 +153,26 @@ class StatusForm(FlaskForm):
 
 
 class ItemForm(Form):
-    description = _area("What the Union asks for", LONG_TEXT)
-    why = _area("Why the Union needs it", LETTER_TEXT)
-    use = _area("How the Union will use it", LETTER_TEXT)
-    relation = _area("How that relates to its representational duties", LETTER_TEXT)
+    description = _area("What the Union asks for", LONG_TEXT, render_kw={"rows": 4})
+    why = _area("Why the Union needs it", LETTER_TEXT, render_kw={"rows": 4})
+    use = _area("How the Union will use it", LETTER_TEXT, render_kw={"rows": 4})
+    relation = _area(
+        "How that relates to its representational duties", LETTER_TEXT, render_kw={"rows": 4}
+    )
 
 
 class LetterForm(FlaskForm):
     addressee_name = _text("To: name")
     addressee_title = _text("To: title")
     subject = _text("Subject", limit=MEDIUM_TEXT)
-    opening = _area("Opening paragraphs: what management asked, and the legal basis", LETTER_TEXT)
-    closing = _area("Closing paragraphs: the time to answer, and what follows if not", LETTER_TEXT)
+    opening = _area(
+        "Opening paragraphs: what management asked, and the legal basis", LETTER_TEXT,
+        render_kw={"rows": 12},
+    )  # fmt: skip
+    closing = _area(
+        "Closing paragraphs: the time to answer, and what follows if not", LETTER_TEXT,
+        render_kw={"rows": 9},
+    )  # fmt: skip
     signer_name = _text("Signed by")
     signer_title = _text("Their title")
     items = FieldList(FormField(ItemForm), min_entries=1)

@@ -4,6 +4,7 @@ sending it to members; and the member's side: what was sent to them, and their a
 Thin: load, authorize, validate, call a service, commit, redirect."""
 
 import re
+from datetime import timedelta
 from typing import Any
 
 from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
@@ -34,6 +35,9 @@ from union.rosters.forms import (
 )
 from union.rosters.models import RosterAnswerKind, RosterDocument, RosterRequest, RosterStatus
 from union.rosters.services import RosterProblems
+
+# Answers close at midnight after the reply-by day; people read "until 23:59" more easily.
+LAST_MINUTE = timedelta(minutes=1)
 
 
 def _me() -> User:
@@ -240,7 +244,7 @@ def _render_show(roster: RosterRequest, link_form: LinkNoticesForm | None = None
         recipients=people,
         waiting=[r for r in people if r.answer is None],
         answers_open=services.answers_open(roster, chapter),
-        closes_at=services.answers_close_at(roster, chapter),
+        answers_until=services.answers_close_at(roster, chapter) - LAST_MINUTE,
         notices=notices,
         candidates=candidates,
         may_identify={n.id: can(user, "identify", n) for n in [*notices, *candidates]},
@@ -532,6 +536,6 @@ def answer(request_id: int) -> str | Response:
         recipient=recipient,
         form=form,
         is_open=is_open,
-        closes_at=services.answers_close_at(roster, roster.chapter),
+        answers_until=services.answers_close_at(roster, roster.chapter) - LAST_MINUTE,
         locked=None if is_open else answers.locked_message(roster, recipient),
     )
