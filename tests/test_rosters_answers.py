@@ -380,3 +380,24 @@ def test_nothing_to_remind_once_everyone_answered_or_answers_closed(chapter, rep
     later = datetime.now(UTC) + timedelta(days=30)
     with pytest.raises(RosterProblems, match="Answers are closed"):
         answers.remind(services.load_request(roster.id), actor=rep, now=later)
+
+
+def test_the_request_page_loads_in_a_fixed_number_of_queries_however_many_answered(
+    chapter, rep, client, count_queries
+):
+    roster = make_roster_request(chapter, rep)
+    first = _members(chapter, 2)
+    send_roster_to(roster, first, rep)
+    _answer(roster, first[0], "available")
+    login(client, rep)
+    with count_queries() as few:
+        client.get(f"/roster-requests/{roster.id}")
+    more = _members(chapter, 8)
+    send_roster_to(roster, more, rep)
+    for user in more[:5]:
+        _answer(roster, user, "unavailable")
+        _answer(roster, user, "objects", reason="Changed my mind.")
+    with count_queries() as many:
+        page = client.get(f"/roster-requests/{roster.id}").get_data(as_text=True)
+    assert "Sent to 10 members: 6 answered" in page
+    assert many.count == few.count
