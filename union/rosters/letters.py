@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from union.auth.models import User
 from union.cases import services as case_services
@@ -348,7 +349,11 @@ def load_info_request(
         selectinload(InfoRequest.documents),
         selectinload(InfoRequest.changes).joinedload(InfoRequestChange.actor),
     )
-    return db.session.scalars(query).unique().one_or_none()
+    found = db.session.scalars(query).unique().one_or_none()
+    if found is not None:
+        # Its request is the one given: no query, and no lazy load later.
+        set_committed_value(found, "roster_request", request)
+    return found
 
 
 # -- the draft -------------------------------------------------------------------------
@@ -358,7 +363,7 @@ def start_info_request(request: RosterRequest, *, actor: User) -> InfoRequest:
     """A draft letter for ``request``, filled from its facts and the chapter's details."""
     chapter = request.chapter
     info_request = InfoRequest(
-        roster_request_id=request.id,
+        roster_request=request,
         chapter_id=request.chapter_id,
         case_id=request.case_id if request.case and request.case.is_open else None,
         status=S.DRAFT,
