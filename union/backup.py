@@ -202,7 +202,7 @@ def _named_files() -> set[str]:
     """Stored names the database names (files that should be in the upload folder)."""
     from union.core.orphans import referenced_names
 
-    return referenced_names()
+    return referenced_names(uploads_only=True)
 
 
 # -- restore -----------------------------------------------------------------------------
@@ -238,7 +238,9 @@ def restore(src: Path) -> dict[str, Any]:
         )
     if engine.dialect.name == "sqlite":
         engine.dispose()
-        _sqlite_copy(src / SQLITE_FILE, Path(str(engine.url.database)))
+        target = Path(str(engine.url.database))
+        target.parent.mkdir(parents=True, exist_ok=True)
+        _sqlite_copy(src / SQLITE_FILE, target)
     else:
         args, env = _pg_command(engine.url, current_app.config["PG_RESTORE"])
         args += ["--no-owner", "--no-privileges", "--exit-on-error", "--single-transaction",
