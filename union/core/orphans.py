@@ -23,12 +23,18 @@ log = logging.getLogger(__name__)
 # Only names the app itself generates (``secrets.token_hex(16)``) are ever removed: a file
 # an operator put in the folder is left alone.
 GENERATED_NAME = re.compile(r"^[0-9a-f]{32}$")
+# Tables whose stored files live in another folder than UPLOAD_FOLDER.
+ELSEWHERE = {"member_import_runs"}  # MEMBER_IMPORT_FOLDER: lists waiting to be imported
 
 
-def referenced_names() -> set[str]:
-    """Every stored file name any table names (any column called ``stored_name``)."""
+def referenced_names(*, uploads_only: bool = False) -> set[str]:
+    """Every stored file name a table names (any column called ``stored_name``); with
+    ``uploads_only``, those of files kept in UPLOAD_FOLDER. (The sweep keeps any name any
+    table knows: keeping too much is harmless, removing a file is not.)"""
     columns = [
-        table.c.stored_name for table in db.metadata.sorted_tables if "stored_name" in table.c
+        table.c.stored_name
+        for table in db.metadata.sorted_tables
+        if "stored_name" in table.c and not (uploads_only and table.name in ELSEWHERE)
     ]
     if not columns:
         return set()
