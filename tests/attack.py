@@ -24,6 +24,7 @@ import re
 import shutil
 import sqlite3
 import uuid
+import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -753,11 +754,19 @@ def header_problems(response: Any) -> list[str]:
     return problems
 
 
+def _body_text(response: Any) -> str:
+    """The body as text to search: a download that is a zip (an XLSX export) is searched
+    inside; bytes that are not UTF-8 are replaced, not an error."""
+    data = response.get_data()
+    if data[:4] == b"PK\x03\x04":
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            return "\n".join(archive.read(n).decode("utf-8", "replace") for n in archive.namelist())
+    return data.decode("utf-8", "replace")
+
+
 def leaked(response: Any, secrets: list[Secret]) -> list[Secret]:
     text_ = (
-        response.get_data(as_text=True)
-        + "\n"
-        + "\n".join(f"{k}: {v}" for k, v in response.headers.items())
+        _body_text(response) + "\n" + "\n".join(f"{k}: {v}" for k, v in response.headers.items())
     )
     return [s for s in secrets if s.text in text_ or s.text.lower() in text_.lower()]
 
