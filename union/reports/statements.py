@@ -38,7 +38,6 @@ from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import joinedload
 
 from union.auth.models import User
-from union.chapters.models import Agency
 from union.core import audit
 from union.core.time import utcnow
 from union.extensions import db
@@ -599,11 +598,6 @@ def as_plain_text(statements: list[Approved], title: str) -> str:
     if not statements:
         lines.append("No approved statements.")
     return "\n".join(lines).rstrip() + "\n"
-
-
-def agency_label(agency_id: int | None) -> str | None:
-    agency = db.session.get(Agency, agency_id) if agency_id else None
-    return agency.label if agency else None
 
 
 def chapter_scope(user: User) -> list[int] | None:
