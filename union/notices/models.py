@@ -178,6 +178,9 @@ class Notice(db.Model):
         CheckConstraint("coworkers_count >= 0", name="coworkers_count_not_negative"),
         Index("ix_notices_member_id_created_at", "member_id", "created_at"),
         Index("ix_notices_chapter_id_status_created_at", "chapter_id", "status", "created_at"),
+        # The digest's new notices of a period: a chapter's submitted notices by when they
+        # were submitted, read as a range (without it, each of its chapters' notices).
+        Index("ix_notices_chapter_id_status_submitted_at", "chapter_id", "status", "submitted_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
