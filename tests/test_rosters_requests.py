@@ -266,3 +266,20 @@ def test_the_list_shows_each_request_with_its_answers_in_a_fixed_number_of_queri
         page = client.get("/roster-requests/").get_data(as_text=True)
     assert "Roster 8" in page
     assert many.count == one.count
+
+
+def test_odd_numbers_in_the_url_and_form_are_answered_not_crashed_on(ctx, client):
+    chapter, rep = _chapter_with_rep()
+    login(client, rep)
+    for odd in ("²", "99999999999", "-1", "1e3"):
+        assert client.get(f"/roster-requests/new?notice_id={odd}").status_code == 200, odd
+    response = client.post(
+        "/roster-requests/new", data=_form(chapter, people_requested="99999999999")
+    )
+    assert response.status_code == 200
+    assert "Enter a whole number from 1 to 100,000." in response.get_data(as_text=True)
+    roster = make_roster_request(chapter, rep)
+    data = _form(chapter)
+    data.pop("chapter")
+    data["remove_document"] = ["²", "99999999999"]
+    assert client.post(f"/roster-requests/{roster.id}/edit", data=data).status_code == 302

@@ -26,6 +26,7 @@ from union.notices.forms import Checkboxes, ChoiceRadios, MaxChars, clean_text
 from union.notices.models import LONG_TEXT, MEDIUM_TEXT, SHORT_TEXT, Channel, Duty
 from union.notices.storage import ACCEPT
 from union.rosters.models import LETTER_TEXT, InfoRequestStatus, RosterAnswerKind
+from union.rosters.services import MAX_PEOPLE
 
 NOTES_TEXT = 20_000
 
@@ -63,7 +64,12 @@ class RosterRequestForm(FlaskForm):
     duties_other = _text("Other duties, in a few words")
     people_requested = IntegerField(
         "How many people management wants",
-        validators=[Optional(), NumberRange(min=1, message="Enter a whole number, 1 or more.")],
+        validators=[
+            Optional(),
+            NumberRange(
+                min=1, max=MAX_PEOPLE, message=f"Enter a whole number from 1 to {MAX_PEOPLE:,}."
+            ),
+        ],
     )
     duration = _text("For how long", description="e.g. 90 days, until further notice")
     starts_on = _date("Starting")

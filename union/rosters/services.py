@@ -39,6 +39,8 @@ from union.rosters.models import (
 
 # Notices that are a roster request seen from the member's side.
 ROSTER_KINDS = (NoticeKind.AVAILABILITY_SOLICITATION, NoticeKind.ROSTER_NOMINATION)
+# More people than any roster holds is a typo (and past what a database integer holds).
+MAX_PEOPLE = 100_000
 # A date further than this from today is a typo (a wrong year), not a plan.
 FAR_OFF_YEARS = 5
 
@@ -247,8 +249,10 @@ def request_problems(fields: dict[str, Any], today: date) -> dict[str, str]:
     if "reply_by" not in problems and asked and reply_by and reply_by < asked:
         problems["reply_by"] = "The reply-by date is before the date management asked."
     people = fields.get("people_requested")
-    if people is not None and people < 1:
-        problems["people_requested"] = "Enter how many people, 1 or more (or leave it empty)."
+    if people is not None and not 1 <= people <= MAX_PEOPLE:
+        problems["people_requested"] = (
+            f"Enter how many people, from 1 to {MAX_PEOPLE:,} (or leave it empty)."
+        )
     for name in ("agency_id", "receiving_agency_id"):
         agency_id = fields.get(name)
         if agency_id is not None and db.session.get(Agency, agency_id) is None:

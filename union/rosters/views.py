@@ -53,6 +53,12 @@ def load_or_404(request_id: int, *, for_update: bool = False) -> RosterRequest:
     return found
 
 
+def as_id(value: str | None) -> int | None:
+    """A row id typed in a URL or form: plain digits a database integer holds, else None
+    ("²" is a digit to Python, and 2**40 is too big for PostgreSQL's integer)."""
+    return int(value) if value and re.fullmatch(r"[0-9]{1,9}", value) else None
+
+
 def show_problems(form: Any, problems: dict[str, str]) -> None:
     """Put each problem beside its field (or at the form's top when it has none)."""
     for name, message in problems.items():
@@ -141,10 +147,10 @@ def _data_of(roster: RosterRequest) -> dict[str, Any]:
 def _notice_to_record() -> Notice | None:
     """The member's notice a new request is recorded from (``?notice_id=``), if the rep
     may see it and it is of a kind that proposes one."""
-    raw = request.args.get("notice_id", "")
-    if not raw.isdigit():
+    notice_id = as_id(request.args.get("notice_id"))
+    if notice_id is None:
         return None
-    notice = notice_services.load_notice(int(raw))
+    notice = notice_services.load_notice(notice_id)
     if notice is None or not can(_me(), "view", notice) or notice.is_draft:
         abort(404)
     if notice.kind not in {k.value for k in services.ROSTER_KINDS}:
@@ -202,7 +208,7 @@ def edit(request_id: int) -> str | Response:
     roster = load_or_404(request_id, for_update=request.method == "POST")
     form = _request_form(roster, _data_of(roster))
     if request.method == "POST" and form.validate():
-        removing = [int(v) for v in request.form.getlist("remove_document") if v.isdigit()]
+        removing = [i for v in request.form.getlist("remove_document") if (i := as_id(v))]
         try:
             services.save_request(
                 roster,
@@ -417,7 +423,7 @@ def send(request_id: int) -> str | Response:
         elif form.to.data == SEND_CHAPTER:
             chosen = people
         else:
-            ids = [int(v) for v in form.user_ids.data or [] if v.isdigit()]
+            ids = [i for v in form.user_ids.data or [] if (i := as_id(v))]
             chosen = answers.people_by_ids(roster.chapter_id, ids)
             if not ids:
                 form.user_ids.errors = ["Tick at least one person."]
