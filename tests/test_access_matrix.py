@@ -235,9 +235,7 @@ def _notice_params(people, app, tmp_path) -> dict[str, Any]:
     for flask_app in (app, current_app):
         flask_app.config["UPLOAD_FOLDER"] = str(tmp_path / "uploads")
     member = people["member"]
-    draft = services.load_notice(
-        make_notice(member, submit=False, consent_anonymized_use=True).id
-    )
+    draft = services.load_notice(make_notice(member, submit=False, consent_anonymized_use=True).id)
     upload = type("Upload", (), {"filename": "memo.pdf", "stream": io.BytesIO(PDF_BYTES)})
     services.add_attachments(draft, [upload], actor=member)
     services.submit_notice(draft, actor=member)
