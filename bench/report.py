@@ -94,7 +94,10 @@ def check_targets(results: list[Measurement], settings: Any) -> list[tuple[str, 
         for key, name in (("queue", "queue"), ("case", "case page"), ("my_notices", "my notices")):
             m = find(backend, top, key)
             if m is None or m.p95_ms is None:
-                rows.append((f"{name}: p95 < 50 ms at {top:,}", backend, "not measured"))
+                failed = next((r for r in results if (r.backend, r.cases, r.endpoint)
+                               == (backend, top, key)), None)  # fmt: skip
+                verdict = f"MISSED: {failed.note}" if failed else "not measured"
+                rows.append((f"{name}: p95 < 50 ms at {top:,}", backend, verdict))
                 continue
             ok = m.p95_ms < 50
             rows.append(
@@ -135,7 +138,8 @@ def check_targets(results: list[Measurement], settings: Any) -> list[tuple[str, 
                     f"digests for every rep < 60 s at {top:,}",
                     backend,
                     f"{'met' if seconds < 60 else 'MISSED'}: {seconds:.1f} s for "
-                    f"{d.extra['due']} reps, {d.extra['queries_per_rep']:.1f} queries "
+                    f"{d.extra['due']} reps ({d.extra.get('cpu_seconds', 0):.1f} s of CPU "
+                    f"in the job's process), {d.extra['queries_per_rep']:.1f} queries "
                     "per rep",
                 )
             )
@@ -232,6 +236,11 @@ def write_report(
         "| --- | ---: | ---: | --- | --- | --- |",
     ]
     for info in infos:
+        if info.get("error"):
+            lines.append(
+                f"| {info['backend']} | {info['cases']:,} | failed: {info['error']} | | | |"
+            )
+            continue
         cast = info.get("cast") or {}
         lines.append(
             f"| {info['backend']} | {info['cases']:,} | {info.get('generate_seconds', '—')} s | "

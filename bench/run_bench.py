@@ -24,6 +24,7 @@ make PostgreSQL databases on; TEST_DATABASE_URL, else postgresql://postgres@127.
 """
 
 import argparse
+import http.client
 import json
 import os
 import secrets
@@ -332,6 +333,10 @@ def measure(
     result.peak_rss_mb = server.peak_memory_mb()
     if profiler is not None:
         profiler.wait()
+    if not stats["requests"]:
+        result.status = "error"
+        result.note = f"no response within the {settings.duration} s run: each took longer"
+        return result
     seconds = stats["duration_us"] / 1e6
     latency = stats["latency_us"]
     result.requests = stats["requests"]
@@ -405,21 +410,26 @@ def measure_digests(env: dict[str, str], mail: MailSink, backend: str, scale: in
     result.note = (
         f"{data['due']} reps due, {data['sent']} sent, {mail.received - before} received; "
         f"{data['seconds']:.1f} s ({data['building_seconds']:.1f} building, "
-        f"{data['sending_seconds']:.1f} sending); {data['queries']} queries, "
+        f"{data['sending_seconds']:.1f} sending; {data.get('cpu_seconds', 0):.1f} s of CPU in "
+        f"the job's process); {data['queries']} queries, "
         f"{data['queries_per_rep']:.1f} per rep"
     )
     return result
 
 
 def measure_export(server: Server, admin: Browser, backend: str, scale: int) -> Measurement:
+    """One download of the CSV of every case, as the admin: its time, size and rows, and
+    the workers' memory before and at its peak (flat memory: the rows are streamed)."""
     result = Measurement(backend, scale, "export", "CSV export of every case (admin, streamed)")
     path = "/reports/export/cases.csv"
     before = server.resident_mb()
     server.watch_memory()
+    cpu = server.cpu_seconds()
     started = time.perf_counter()
     req = urllib.request.Request(server.base + path, headers={"Cookie": admin.cookie})  # noqa: S310
     rows = size = 0
     first_byte = None
+    failure = None
     try:
         with urllib.request.urlopen(req, timeout=600) as response:  # noqa: S310
             while chunk := response.read(65536):
@@ -434,24 +444,29 @@ def measure_export(server: Server, admin: Browser, backend: str, scale: int) -> 
         else:
             result.status, result.note = "error", f"HTTP {error.code}"
         return result
-    except OSError as error:
-        server.peak_memory_mb()
-        result.status, result.note = "error", f"{type(error).__name__}: {error}"
-        return result
+    except (OSError, http.client.HTTPException) as error:
+        failure = f"cut off ({type(error).__name__})"
+        if "WORKER TIMEOUT" in server.log.read_text(errors="replace"):
+            failure += ": gunicorn killed the worker at its timeout (--timeout, 30 s by default)"
     seconds = time.perf_counter() - started
     result.peak_rss_mb = server.peak_memory_mb()
+    result.cpu_ms = round((server.cpu_seconds() - cpu) * 1000, 1)
     result.extra = {
-        "rows": rows - 1,
+        "rows": max(rows - 1, 0),
         "bytes": size,
         "seconds": round(seconds, 2),
         "first_byte_s": round(first_byte or 0, 3),
         "rss_before_mb": before,
+        "complete": failure is None,
     }
     result.note = (
-        f"{rows - 1:,} rows, {size / 1e6:.1f} MB in {seconds:.1f} s (first byte after "
-        f"{(first_byte or 0) * 1000:.0f} ms); worker RSS {before} MB before, "
-        f"{result.peak_rss_mb} MB peak"
+        f"{max(rows - 1, 0):,} rows, {size / 1e6:.1f} MB in {seconds:.1f} s (first byte after "
+        f"{(first_byte or 0) * 1000:.0f} ms, {result.cpu_ms / 1000:.1f} s of worker CPU); "
+        f"worker RSS {before} MB before, {result.peak_rss_mb} MB at the peak"
     )
+    if failure:
+        result.status = "error"
+        result.note = f"{failure}; {result.note}"
     return result
 
 
@@ -503,13 +518,17 @@ def bench_data_set(
         info["load_before"] = os.getloadavg()
         for endpoint in endpoints(cast):
             browser = browsers.get(endpoint.who) if endpoint.who else None
-            body = None
-            if endpoint.method == "POST":
-                assert browser is not None
-                body = notice_form(cast, browser.csrf_token("/notices/new"))
-            elif browser is not None:
-                browser.request("/")  # a fresh cookie: the session's last-seen minute
-            m = measure(settings, server, endpoint, browser, body, backend, scale, url)
+
+            def run(endpoint: Endpoint = endpoint, browser: Browser | None = browser) -> Any:
+                body = None
+                if endpoint.method == "POST":
+                    assert browser is not None
+                    body = notice_form(cast, browser.csrf_token("/notices/new"))
+                elif browser is not None:
+                    browser.request("/")  # a fresh cookie: the session's last-seen minute
+                return measure(settings, server, endpoint, browser, body, backend, scale, url)
+
+            m = guarded(run, backend, scale, endpoint.key, endpoint.label)
             measurements.append(m)
             say(f"  {m.label}: {describe(m)}")
         bare = next((m for m in measurements if m.endpoint == "bare" and m.rps), None)
@@ -518,12 +537,18 @@ def bench_data_set(
                 m.bare_ratio = round(bare.rps / m.rps, 2)  # type: ignore[operator]
             if bare and bare.cpu_ms and m.cpu_ms and m.endpoint != "bare":
                 m.bare_cpu_ratio = round(m.total_cpu_ms / bare.total_cpu_ms, 2)
-        export = measure_export(server, browsers["admin"], backend, scale)
+        export = guarded(
+            lambda: measure_export(server, browsers["admin"], backend, scale),
+            backend, scale, "export", "CSV export of every case (admin, streamed)",
+        )  # fmt: skip
         measurements.append(export)
         say(f"  {export.label}: {export.note}")
         server.stop()
         server = None
-        digests = measure_digests(env, mail, backend, scale)
+        digests = guarded(
+            lambda: measure_digests(env, mail, backend, scale),
+            backend, scale, "digests", "Digest run for every rep (SMTP on loopback)",
+        )  # fmt: skip
         measurements.append(digests)
         say(f"  {digests.label}: {digests.note}")
         info["load_after"] = os.getloadavg()
@@ -532,6 +557,16 @@ def bench_data_set(
             server.stop()
         dbs.drop(url)
     return measurements, info
+
+
+def guarded(run: Any, backend: str, scale: int, key: str, label: str) -> Measurement:
+    """``run()``'s measurement; if it fails, a measurement that says why, and the run
+    goes on with the next endpoint."""
+    try:
+        return run()  # type: ignore[no-any-return]
+    except Exception as error:  # noqa: BLE001 - reported in the table instead
+        note = f"{type(error).__name__}: {error}"[:300]
+        return Measurement(backend, scale, key, label, status="error", note=note)
 
 
 def postgres_answers(url: str) -> bool:
@@ -568,7 +603,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         for backend in settings.backends:
             for scale in settings.scales:
-                measurements, info = bench_data_set(settings, dbs, mail, backend, scale, logs)
+                try:
+                    measurements, info = bench_data_set(settings, dbs, mail, backend, scale, logs)
+                except Exception as error:  # noqa: BLE001 - the next data set may still run
+                    why = f"{type(error).__name__}: {error}"
+                    say(f"{backend}, {scale:,} cases failed: {why}")
+                    measurements, info = [], {"backend": backend, "cases": scale, "error": why}
                 results += measurements
                 infos.append(info)
                 write_report(settings, results, infos, started, ENDPOINT_ORDER)
