@@ -109,3 +109,18 @@ def test_nothing_ticked_says_so(client, ctx, rep, cases):
     login(client, rep)
     client.post("/cases/bulk", data={"bulk-action": "note", "bulk-note": "x"})
     assert "Tick the cases to change first." in client.get("/cases/").get_data(as_text=True)
+
+
+def test_ids_no_database_row_can_have_are_refused_not_a_500(client, ctx, rep, cases):
+    login(client, rep)
+    response = _bulk(client, [*cases[:1]], action="assign", rep=str(2**40))
+    assert response.status_code == 302
+    assert "Choose who to assign them to" in client.get("/cases/").get_data(as_text=True)
+    response = client.post(
+        "/cases/bulk",
+        data={"bulk-case_ids": [str(cases[0].id), str(2**40)], "bulk-action": "note",
+              "bulk-note": "Checked."},
+    )  # fmt: skip
+    assert response.status_code == 302
+    page = client.get("/cases/").get_data(as_text=True)
+    assert f"Case #{2**40}: No such case among yours." in page and "Done for 1 case" in page

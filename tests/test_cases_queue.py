@@ -266,3 +266,24 @@ def test_the_rep_s_start_page_counts_their_open_work(client, ctx, chapter, rep):
     assert "<strong>1</strong> assigned to you" in page
     assert "<strong>1</strong> overdue" in page
     assert 'href="/cases/"' in page
+
+
+def test_a_view_named_only_with_spaces_is_not_saved(client, ctx, rep):
+    login(client, rep)
+    response = client.post("/cases/views", data={"view-name": "   ", "view-query": ""})
+    assert response.status_code == 302
+    assert "Give the view a name." in client.get("/cases/").get_data(as_text=True)
+
+
+def test_the_queue_filter_ignores_ids_no_row_can_have(client, ctx, chapter, rep):
+    case = _case(chapter)
+    login(client, rep)
+    for query in (f"assigned={2**40}", f"chapter={2**40}", "home=²", f"receiving={2**40}"):
+        response = client.get(f"/cases/?{query}")
+        assert response.status_code == 200, query
+    assert _refs(client, f"home={2**40}") == [case.reference]  # an invalid choice: no filter
+    assert CaseFilter(assigned=str(2**40)).args() == {"assigned": str(2**40)}
+    viewer = Viewer.of(rep)
+    from union.cases.queue import queue_query
+
+    assert db.session.execute(queue_query(viewer, CaseFilter(assigned=str(2**40)))).all() == []

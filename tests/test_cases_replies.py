@@ -161,3 +161,11 @@ def test_a_very_long_or_marked_up_note_is_kept_safe(client, ctx, rep, case):
     _comment(client, case, "note", "<script>alert(1)</script> ✊ résumé")
     page = client.get(f"/cases/{case.id}").get_data(as_text=True)
     assert "&lt;script&gt;alert(1)&lt;/script&gt; ✊ résumé" in page
+
+
+@pytest.mark.parametrize("to", ["²", str(2**40), "-1", "x"])
+def test_a_reply_to_nonsense_is_refused_beside_the_field(client, ctx, rep, case, to):
+    login(client, rep)
+    response = _comment(client, case, "reply", "Hello", to=to)
+    assert response.status_code == 200
+    assert "That notice is not part of this case." in response.get_data(as_text=True)

@@ -246,3 +246,11 @@ def test_an_information_request_sets_management_s_answer_deadline(ctx, rep, case
     db.session.commit()
     kinds = set(db.session.scalars(db.select(Deadline.kind).where(Deadline.case_id == case.id)))
     assert DeadlineKind.INFO_REQUEST.value in kinds
+
+
+@pytest.mark.parametrize("rep_id", ["²", str(2**40), "0"])
+def test_assigning_to_an_id_nobody_can_have_is_refused(client, ctx, rep, case, rep_id):
+    login(client, rep)
+    response = client.post(f"/cases/{case.id}/assign", data=case_form(case, "assign", rep=rep_id))
+    assert response.status_code == 200
+    assert "Choose someone from the list." in response.get_data(as_text=True)

@@ -17,17 +17,30 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from union.admin.forms import choices
 from union.cases.concerns import Concern
 from union.cases.models import MAX_GRIEVANCE_STEP, CaseActionKind, CasePriority
 from union.cases.queue import DUE_FILTERS, SORTS, STATUS_FILTERS, VIEW_NAME_LENGTH
+from union.core.security import MAX_ID
 from union.notices.forms import MaxChars, clean_text
 from union.notices.models import NoticeKind
 
 COMMENT_TEXT = 10_000
+
+
+def record_id(value: Any) -> int | None:
+    """A posted id (a person, a notice) as a number a database id can be, else None:
+    "²" passes ``str.isdigit`` and 2**40 is a number, but neither is an id."""
+    text = str(value or "")
+    if not (text.isascii() and text.isdecimal()):
+        return None
+    number = int(text)
+    return number if 0 < number <= MAX_ID else None
+
+
 SEARCH_TEXT = 200
 NOTE = "note"
 REPLY = "reply"
@@ -96,7 +109,8 @@ class SaveViewForm(FlaskForm):
     name = StringField(
         "Name this view",
         validators=[
-            InputRequired("Give the view a name."),
+            # After trimming: a name of only spaces is no name.
+            DataRequired("Give the view a name."),
             Length(max=VIEW_NAME_LENGTH, message=f"At most {VIEW_NAME_LENGTH} characters."),
         ],
         filters=[clean_text],

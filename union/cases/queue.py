@@ -16,6 +16,7 @@ from union.cases.concerns import Concern, concern_counts, raises
 from union.cases.models import OPEN_STATUSES, PRIORITY_RANKS, Case, CaseStatus, SavedView
 from union.core import audit
 from union.core.permissions import policy
+from union.core.security import MAX_ID
 from union.core.time import local_time, utcnow
 from union.extensions import db
 from union.notices.models import Notice
@@ -169,8 +170,10 @@ def _narrowed(stmt: Select[Any], viewer: Viewer, f: CaseFilter) -> Select[Any]:
         stmt = stmt.where(Case.assigned_rep_id == viewer.user_id)
     elif f.assigned == UNASSIGNED:
         stmt = stmt.where(Case.assigned_rep_id.is_(None))
-    elif f.assigned and f.assigned.isdigit():
-        stmt = stmt.where(Case.assigned_rep_id == int(f.assigned))
+    elif f.assigned:
+        # A user id; anything else (or an id no row can have) matches nobody.
+        rep_id = int(f.assigned) if f.assigned.isascii() and f.assigned.isdecimal() else 0
+        stmt = stmt.where(Case.assigned_rep_id == rep_id if 0 < rep_id <= MAX_ID else false())
     if f.opened_from is not None:
         stmt = stmt.where(Case.created_at >= _local_midnight(f.opened_from, viewer.zone))
     if f.opened_to is not None:

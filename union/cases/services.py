@@ -34,6 +34,7 @@ from union.core import audit
 from union.core.links import external_url
 from union.core.outbox import queue_email
 from union.core.permissions import can, policy
+from union.core.security import MAX_ID
 from union.core.time import utcnow
 from union.extensions import db
 from union.notices.models import Notice, NoticeStatus
@@ -819,6 +820,10 @@ def bulk_update(
     pass are changed, the others are reported with the reason."""
     ids = sorted(set(case_ids))
     outcome = BulkOutcome()
+    # An id no database row can have is simply not among the rep's cases.
+    for impossible in [i for i in ids if not 0 < i <= MAX_ID]:
+        outcome.refused.append((f"Case #{impossible}", "No such case among yours."))
+    ids = [i for i in ids if 0 < i <= MAX_ID]
     cases = {
         c.id: c
         for c in db.session.scalars(

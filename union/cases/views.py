@@ -29,6 +29,7 @@ from union.cases.forms import (
     SaveViewForm,
     SplitForm,
     StatusForm,
+    record_id,
 )
 from union.cases.models import Case, CaseStatus, SavedView
 from union.cases.queue import (
@@ -94,8 +95,7 @@ def _filter_form(
 
 def _case_filter(form: QueueFilterForm) -> CaseFilter:
     def number(name: str) -> int | None:
-        value = form.value(name)
-        return int(value) if value is not None and str(value).isdigit() else None
+        return record_id(form.value(name))
 
     return CaseFilter(
         status=form.value("status") or "open",
@@ -179,7 +179,10 @@ def bulk() -> Response:
     action = form.action.data
     rep = None
     if action == services.BulkAction.ASSIGN and form.rep.data:
-        rep = db.session.get(User, int(form.rep.data)) if form.rep.data.isdigit() else None
+        rep_id = record_id(form.rep.data)
+        rep = db.session.get(User, rep_id) if rep_id is not None else None
+        if rep is None:
+            problems.append("Choose who to assign them to from the list.")
     if action == services.BulkAction.STATUS and not form.status.data:
         problems.append("Choose the new status.")
     if action == services.BulkAction.NOTE and not form.note.data:
@@ -266,14 +269,17 @@ def _page_forms(case: Case, posted: dict[str, Any]) -> dict[str, Any]:
 
 
 def _set_choices(
-    case: Case, forms: dict[str, Any], notices: list[Notice], suggestions: list[Notice]
+    case: Case,
+    forms: dict[str, Any],
+    notices: list[Notice],
+    suggestions: list[Notice],
+    may_identify: dict[int, bool],
 ) -> None:
     forms["status"].status.choices = choices(
         (s.value, s.label) for s in services.next_statuses(case.status)
     )
     people = services.assignable_people([case.chapter_id])
     forms["assign"].rep.choices = choices([("", "Nobody"), *((p.id, p.name) for p in people)])
-    may_identify = {n.id: can(_me(), "identify", n) for n in notices}
     standing = [n for n in notices if n.status == "submitted"]
     forms["comment"].to.choices = choices(
         [("", "Every member on this case" if len(standing) > 1 else "The member"),
@@ -297,13 +303,12 @@ def _render_case(
     user = _me()
     notices = services.case_notices(case)
     suggestions = services.duplicate_suggestions(case, notices) if case.is_open else []
+    # Confidential members are named to the chapter's own reps only (the notices' rule).
+    may_identify = {n.id: can(user, "identify", n) for n in [*notices, *suggestions]}
     forms = _page_forms(case, posted or {})
-    _set_choices(case, forms, notices, suggestions)
+    _set_choices(case, forms, notices, suggestions, may_identify)
     splits = {n.id: SplitForm(formdata=None, prefix=f"split{n.id}", version=case.version)
               for n in notices}  # fmt: skip
-    may_identify = {n.id: can(user, "identify", n) for n in notices}
-    for suggestion in suggestions:
-        may_identify[suggestion.id] = can(user, "identify", suggestion)
     concerns = concern_counts([case.id]).get(case.id, {})
     events = services.timeline(case)
     identified_members = {n.member_id for n in notices if may_identify[n.id]}
@@ -413,8 +418,9 @@ def assign(case_id: int) -> Any:
     def change() -> str:
         if form.take.data:
             rep: User | None = me
-        elif form.rep.data and str(form.rep.data).isdigit():
-            rep = db.session.get(User, int(form.rep.data))
+        elif form.rep.data:
+            rep_id = record_id(form.rep.data)
+            rep = db.session.get(User, rep_id) if rep_id is not None else None
             if rep is None:
                 raise CaseProblems({"rep": "Choose someone from the list."})
         else:
@@ -454,8 +460,9 @@ def comment(case_id: int) -> Any:
     def change() -> str:
         reply = form.visibility.data == REPLY
         notice = None
-        if reply and form.to.data and str(form.to.data).isdigit():
-            notice = db.session.get(Notice, int(form.to.data))
+        if reply and form.to.data:
+            notice_id = record_id(form.to.data)
+            notice = db.session.get(Notice, notice_id) if notice_id is not None else None
             if notice is None or notice.case_id != case.id:
                 raise CaseProblems({"to": "That notice is not part of this case."})
         services.add_comment(
@@ -503,6 +510,8 @@ def link(case_id: int) -> Any:
 
     def change() -> str:
         ids = form.notice_ids.data or []
+        if any(record_id(i) is None for i in ids):
+            raise CaseProblems({"notice_ids": "A notice ticked is not of this chapter."})
         picked = list(
             db.session.scalars(
                 select(Notice).where(Notice.id.in_(ids), Notice.chapter_id == case.chapter_id)
