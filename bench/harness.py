@@ -140,7 +140,11 @@ def _status_kb(pid: int, key: str) -> int:
 class Server:
     """gunicorn serving the app on a free port of 127.0.0.1."""
 
-    def __init__(self, workers: int, env: dict[str, str], log: Path) -> None:
+    def __init__(
+        self, workers: int, env: dict[str, str], log: Path, app: tuple[str, ...] = ("wsgi:app",)
+    ) -> None:
+        self.app = app
+        self.ready_path = "/healthz/bare" if app == ("wsgi:app",) else "/"
         self.worker_count = workers
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
@@ -159,7 +163,7 @@ class Server:
             f"127.0.0.1:{self.port}",
             "--error-logfile",
             str(self.log),
-            "wsgi:app",
+            *self.app,
         ]
         self.process = subprocess.Popen(command, cwd=ROOT, env=self.env)  # noqa: S603
         deadline = time.monotonic() + 60
@@ -167,7 +171,7 @@ class Server:
             if self.process.poll() is not None:
                 raise RuntimeError(f"gunicorn exited; see {self.log}")
             try:
-                with urllib.request.urlopen(f"{self.base}/healthz/bare", timeout=2):  # noqa: S310
+                with urllib.request.urlopen(f"{self.base}{self.ready_path}", timeout=2):  # noqa: S310
                     if len(self.workers()) >= self.worker_count:
                         return
             except OSError:

@@ -124,6 +124,7 @@ class Cast:
     rep_email: str
     rep_open_cases: int
     rep_chapters: int
+    rep_chapter_ids: tuple[int, ...]
     case_id: int
     case_events: int
     member_email: str
@@ -190,6 +191,7 @@ def pick_cast(url: str) -> Cast:
         rep_email=rep.email,
         rep_open_cases=rep.n,
         rep_chapters=len(chapters),
+        rep_chapter_ids=tuple(chapters),
         case_id=case.id,
         case_events=case.n,
         member_email=member.email,
@@ -245,7 +247,9 @@ def endpoints(cast: Cast) -> list[Endpoint]:
 
 
 # The table lists endpoints in this order (then the export and the digests).
-ENDPOINT_ORDER = ["bare", "queue", "queue_filtered", "case", "my_notices", "dashboard", "submit"]
+ENDPOINT_ORDER = [
+    "bare", "floor", "queue", "queue_filtered", "case", "my_notices", "dashboard", "submit",
+]  # fmt: skip
 
 
 def notice_form(cast: Cast, token: str) -> str:
@@ -545,6 +549,16 @@ def bench_data_set(
         say(f"  {export.label}: {export.note}")
         server.stop()
         server = None
+        floor = guarded(
+            lambda: measure_floor(settings, env, cast, log, backend, scale, url),
+            backend, scale, "floor", FLOOR_LABEL,
+        )  # fmt: skip
+        measurements.append(floor)
+        if bare and floor.rps and bare.rps:
+            floor.bare_ratio = round(bare.rps / floor.rps, 2)
+        if bare and bare.cpu_ms and floor.cpu_ms:
+            floor.bare_cpu_ratio = round(floor.total_cpu_ms / bare.total_cpu_ms, 2)
+        say(f"  {floor.label}: {describe(floor)}")
         digests = guarded(
             lambda: measure_digests(env, mail, backend, scale),
             backend, scale, "digests", "Digest run for every rep (SMTP on loopback)",
@@ -557,6 +571,32 @@ def bench_data_set(
             server.stop()
         dbs.drop(url)
     return measurements, info
+
+
+FLOOR_LABEL = "Queue floor: its 50 rows from one SQL query, plain Jinja (bench/floor_app.py)"
+
+
+def measure_floor(
+    settings: Settings,
+    env: dict[str, str],
+    cast: Cast,
+    log: Path,
+    backend: str,
+    scale: int,
+    database_url: str,
+) -> Measurement:
+    """The queue's floor (``bench/floor_app.py``), served and loaded like the app."""
+    chapters = ",".join(str(c) for c in cast.rep_chapter_ids)
+    floor_env = {**env, "BENCH_FLOOR_CHAPTERS": chapters}
+    server = Server(
+        settings.workers, floor_env, log, app=("--pythonpath", "bench", "floor_app:app")
+    )
+    server.start()
+    try:
+        endpoint = Endpoint("floor", FLOOR_LABEL, "/", None)
+        return measure(settings, server, endpoint, None, None, backend, scale, database_url)
+    finally:
+        server.stop()
 
 
 def guarded(run: Any, backend: str, scale: int, key: str, label: str) -> Measurement:
