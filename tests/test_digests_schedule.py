@@ -218,3 +218,30 @@ def test_a_scheduler_killed_between_claim_and_commit_leaves_nothing_half_done(ct
 
     assert send_due_digests(now + timedelta(minutes=5), deliver=False).queued == 1
     assert [d.period_key for d in _deliveries(rep)] == ["daily:2026-11-16"]
+
+
+def test_a_zone_the_machine_does_not_know_skips_that_rep_only(ctx):
+    from union.digests.models import DigestPreference
+
+    chapter = make_chapter()
+    lost, fine = (make_user("rep", covers=[chapter]) for _ in range(2))
+    for rep in (lost, fine):
+        make_digest_preference(rep, "daily", hour=7, send_when_empty=True)
+    # Saved when the zone existed; this machine's time zone database lacks it.
+    db.session.execute(
+        update(DigestPreference)
+        .where(DigestPreference.user_id == lost.id)
+        .values(timezone="Mars/Olympus_Mons")
+    )
+    db.session.commit()
+    assert [d.user_id for d in due_digests(local(date(2026, 11, 16), 7))] == [fine.id]
+
+
+def test_a_rep_who_covers_no_chapter_yet_gets_an_empty_digest_only_if_asked(ctx):
+    rep = make_user("rep", covers=[make_chapter()])
+    rep.covered_chapters = []
+    db.session.commit()
+    make_digest_preference(rep, "daily", hour=7, send_when_empty=True, timezone="America/New_York")
+    assert send_due_digests(local(date(2026, 11, 16), 7), deliver=False).queued == 1
+    message = db.session.scalars(select(OutboxMessage)).one()
+    assert message.subject == "No chapter yet: nothing new"

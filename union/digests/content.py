@@ -98,6 +98,8 @@ class Digest:
         """ "Chapter 247", or "3 chapters" for a rep who covers several."""
         if len(self.chapters) == 1:
             return self.chapters[0]
+        if not self.chapters:
+            return "No chapter yet"
         return f"{len(self.chapters)} chapters"
 
     @property

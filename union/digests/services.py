@@ -237,9 +237,14 @@ def due_digests(now: datetime) -> list[DueDigest]:
     ).all()
     candidates = []
     for preference, user in rows:
-        period = latest_period(
-            preference.frequency, preference.hour, preference.weekday, preference.timezone, now
-        )
+        try:
+            period = latest_period(
+                preference.frequency, preference.hour, preference.weekday, preference.timezone,
+                now,
+            )  # fmt: skip
+        except (ValueError, KeyError) as exc:  # a zone this machine's tz database lacks
+            log.error("digest of user %s skipped: %s", user.id, exc)
+            continue
         if period.start >= preference.schedule_changed_at:
             candidates.append((preference, user, period))
     if not candidates:
