@@ -29,6 +29,7 @@ import json
 import os
 import secrets
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -622,7 +623,15 @@ def postgres_answers(url: str) -> bool:
     return True
 
 
+def _stop(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
 def main(argv: list[str] | None = None) -> int:
+    # Stopped by Ctrl+C or kill (even when started in the background, where SIGINT comes
+    # ignored), it still stops gunicorn and drops its databases on the way out.
+    signal.signal(signal.SIGINT, _stop)
+    signal.signal(signal.SIGTERM, _stop)
     settings = settings_from(argv)
     if shutil.which("wrk") is None:
         print("wrk is not installed: `apt-get install wrk` (make bench does it as root).")
