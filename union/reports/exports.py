@@ -274,9 +274,13 @@ def xlsx_file(records: Iterable[list[Any]]) -> str:
     for record in records:
         cells = []
         for value in record:
-            if isinstance(value, str):
-                cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", value))
-                cell.data_type = "s"  # "=…" stays text
+            if not isinstance(value, str):
+                cells.append(value)
+                continue
+            value = ILLEGAL_CHARACTERS_RE.sub("", value)
+            if value.startswith("="):
+                cell = WriteOnlyCell(sheet, value=value)
+                cell.data_type = "s"  # stays text, never a formula
                 cells.append(cell)
             else:
                 cells.append(value)
