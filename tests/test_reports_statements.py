@@ -19,12 +19,13 @@ STORY = (
     "Supervisor Jane Doe told me and my coworker Bob Lee that John Smith was put forward "
     "too. Call me at (404) 555-0147 or 404.555.0199 ext. 12, or write to "
     "maria.dr@proton.me. My member number is 88213. Ana M. Ruiz was there. SAC Thompson "
-    "said it is 120 days, in 2026. I work at the Macon Resident Office. maria is fine."
+    "said it is 120 days, in 2026. I work at the Macon Resident Office. maria is fine. "
+    "Later Smith asked me again, and Will is coming."
 )
 IDENTIFIERS = [
     "Maria", "maria", "Delgado", "Ruiz", "4471", "20931", "Jane", "Doe", "Bob Lee", "John Smith",
     "404", "555-0147", "0199", "maria.dr", "proton.me", "88213", "Ana", "Thompson",
-    "Macon Resident Office",
+    "Macon Resident Office", "Smith",
 ]  # fmt: skip
 
 
@@ -54,7 +55,8 @@ def test_a_statement_comes_out_scrubbed(story):
     for identifier in IDENTIFIERS:
         assert identifier not in text, identifier
     # What is not identifying stays: the date, the 120 days, the year, a big office.
-    for kept in ("On 2026-03-02", "120 days", "in 2026", "Supervisor [name]", "badge [number]"):
+    for kept in ("On 2026-03-02", "120 days", "in 2026", "Supervisor [name]", "badge [number]",
+                 "and Will is coming"):  # fmt: skip
         assert kept in text, kept
     assert "[an office of Treasury/IRS-CI]" in text
     assert services.identifiers_in(text, services.context_of(notice)) == []

@@ -11,12 +11,13 @@ How a statement is scrubbed (``scrub``), in this order:
 3. badge, employee, ID, member and similar numbers after their word ("badge 4471",
    "employee no. E-20931", "ID# 55"), and any other run of four or more digits that is
    not a year or a date;
-4. names: every part of the member's own name (account and chapter list), wherever it is
-   written with a capital; full names on the chapter's list and its accounts ("Ana Ruiz",
-   "Ruiz, Ana", "Ana M. Ruiz"); one to three capitalized words after a title or a word for
-   a person (Mr., Ms., Officer, Agent, Supervisor, Director, SAC, coworker…); and, as a
-   suggestion only, any two or three capitalized words in a row that are not known
-   place, agency or common words;
+4. names: every part of the member's own name (account and chapter list), in any case
+   (names that are everyday words, like Will, Rose or Price, only when capitalized); full
+   names on the chapter's list and of its accounts ("Ana Ruiz", "Ruiz, Ana", "Ana M.
+   Ruiz"), and their first or last name alone when capitalized; one to three capitalized
+   words after a title or a word for a person (Mr., Ms., Officer, Agent, Supervisor,
+   Director, SAC, coworker…); and, as a suggestion only, any two or three capitalized
+   words in a row that are not known place, agency or common words;
 5. offices too small to hide someone: an office with fewer than STATEMENT_MIN_OFFICE_SIZE
    members (on the chapter's list, or among the members who reported from it, whichever
    is more) is replaced by "[an office of <component>]".
@@ -175,7 +176,11 @@ def _is_capitalized(word: str) -> bool:
     return word[:1].isupper()
 
 
-def _replace_name_parts(text: str, parts: set[str], findings: list[Finding] | None) -> str:
+def _replace_name_parts(
+    text: str, parts: set[str], findings: list[Finding] | None, *, capitalized_only: bool = False
+) -> str:
+    if capitalized_only:
+        parts = {p for p in parts if p not in WORDS_TOO}
     if not parts:
         return text
     pattern = re.compile(
@@ -186,7 +191,7 @@ def _replace_name_parts(text: str, parts: set[str], findings: list[Finding] | No
     def swap(match: re.Match[str]) -> str:
         word = match.group(0)
         # "Will", "Rose", "Price": a name only when written with a capital.
-        if word.casefold() in WORDS_TOO and not _is_capitalized(word):
+        if (capitalized_only or word.casefold() in WORDS_TOO) and not _is_capitalized(word):
             return word
         if findings is not None:
             findings.append(Finding("name", word))
@@ -310,6 +315,9 @@ def _apply(text: str, context: Context, findings: list[Finding] | None, suggest:
     text = _replace_numbers(text, findings)
     text = _replace_listed_names(text, context.listed_names, findings)
     text = _replace_name_parts(text, context.name_parts, findings)
+    # A first or last name alone of someone on the chapter's list ("Jane told me").
+    listed_parts = {part for pair in context.listed_names for part in pair}
+    text = _replace_name_parts(text, listed_parts, findings, capitalized_only=True)
     text = _replace_titled_names(text, findings)
     if suggest:
         text = _replace_capitalized_runs(text)
