@@ -338,3 +338,17 @@ def test_the_dashboard_query_count_does_not_grow_with_the_cases(client, ctx, cou
     many = queries()
     assert few == many, f"{few} queries for 5 cases, {many} for 60"
     assert many <= 25
+
+
+def test_nonsense_in_the_url_filters_nothing_and_never_errs(client, ctx):
+    world = _world(3, seed=9)
+    login(client, world["rep"])
+    for url in (
+        "/reports/?chapter=%C2%B2&assigned=%C2%B2&home=-1&opened_from=2026-99-01&q=%00x",
+        "/reports/?status=nonsense&concern=nonsense&kind=nonsense&due=nonsense",
+        "/reports/out-on-assignment?chapter=%C2%B2&receiving=99999999999999999999",
+        "/reports/export/cases.csv?chapter=%C2%B2&sort=nonsense",
+        "/reports/statements?chapter=%C2%B2",
+        "/reports/statements/approved.txt?chapter=99999999999999999999",
+    ):
+        assert client.get(url).status_code == 200, url

@@ -110,4 +110,7 @@ def chosen_chapter(args: MultiDict[str, str], chapters: list[Chapter]) -> int | 
     """The chapter the URL names, if the user may choose it."""
     value: Any = args.get("chapter", "")
     ids = {c.id for c in chapters}
-    return int(value) if value.isdigit() and int(value) in ids else None
+    # isdigit() alone lets "²" through, which int() refuses.
+    if not (value.isascii() and value.isdigit()) or len(value) > 10:
+        return None
+    return int(value) if int(value) in ids else None
