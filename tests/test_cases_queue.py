@@ -287,3 +287,20 @@ def test_the_queue_filter_ignores_ids_no_row_can_have(client, ctx, chapter, rep)
     from union.cases.queue import queue_query
 
     assert db.session.execute(queue_query(viewer, CaseFilter(assigned=str(2**40)))).all() == []
+
+
+@pytest.mark.parametrize("query", ["", "sort=due", "status=all&kind=detail", "q=ero"])
+def test_a_filter_names_no_error_for_what_it_leaves_out(client, ctx, rep, query):
+    login(client, rep)
+    page = client.get(f"/cases/?{query}").get_data(as_text=True)
+    assert "Not a valid choice" not in page and "field-error" not in page
+
+
+def test_a_collective_case_names_each_destination_once(client, ctx, chapter, rep):
+    case = _case(chapter, receiving_unit="ERO Atlanta")
+    other = make_notice(make_user(chapter=chapter), receiving_unit=" ero atlanta")
+    services.link_notices(case, [other], actor=rep)
+    db.session.commit()
+    login(client, rep)
+    page = client.get("/cases/").get_data(as_text=True)
+    assert page.count("DHS/ICE-ERO, ERO Atlanta") == 1 and "ero atlanta" not in page

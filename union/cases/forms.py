@@ -68,16 +68,20 @@ class QueueFilterForm(FlaskForm):
         description="A reference, unit, office, place or words of a statement.",
     )
     status = SelectField("Status", choices=choices(STATUS_FILTERS.items()), default="open")
-    chapter = SelectField("Chapter")
-    home = SelectField("Home component")
-    receiving = SelectField("Sent to component")
-    kind = SelectField("Kind of notice", choices=choices([("", "Any kind"), *NoticeKind.choices()]))
+    # Every select defaults to "" (any), which its choices always offer.
+    chapter = SelectField("Chapter", default="")
+    home = SelectField("Home component", default="")
+    receiving = SelectField("Sent to component", default="")
+    kind = SelectField(
+        "Kind of notice", choices=choices([("", "Any kind"), *NoticeKind.choices()]), default=""
+    )
     concern = SelectField(
         "Concern",
         choices=choices([("", "Any concern"), *((c.value, c.label) for c in Concern)]),
+        default="",
     )
-    assigned = SelectField("Assigned to")
-    due = SelectField("Due", choices=choices([("", "Any time"), *DUE_FILTERS.items()]))
+    assigned = SelectField("Assigned to", default="")
+    due = SelectField("Due", choices=choices([("", "Any time"), *DUE_FILTERS.items()]), default="")
     opened_from = _date("Opened on or after")
     opened_to = _date("Opened on or before")
     sort = SelectField("Sort by", choices=choices(SORTS.items()), default="newest")

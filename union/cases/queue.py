@@ -292,12 +292,12 @@ class QueueRow:
 
     @property
     def destinations(self) -> list[str]:
-        places = []
+        places: dict[str, str] = {}
         for n in self.notices:
-            where = ", ".join(p for p in (n.receiving_label, n.receiving_unit) if p)
-            if where and where not in places:
-                places.append(where)
-        return places
+            where = ", ".join(p.strip() for p in (n.receiving_label, n.receiving_unit) if p)
+            if where:
+                places.setdefault(where.casefold(), where)
+        return list(places.values())
 
     @property
     def members(self) -> int:
