@@ -34,12 +34,22 @@ def load_user(session_id: str) -> User | None:
 
 
 def _safe_next(target: str | None) -> str:
-    """Only follow ``next`` to a path on this site."""
-    if target:
-        parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc and target.startswith("/") and "\\" not in target:
-            return target
-    return url_for("home.index")
+    """Only follow ``next`` to a path on this site.
+
+    Browsers read ``//host``, ``////host`` and ``/\\host`` as another site, and drop tabs
+    and newlines before reading (``/\\t/host``); werkzeug turns ``////host`` into
+    ``//host`` on the way out. So only a plain path is followed: one slash, no backslash,
+    no spaces or control characters (a link this app makes has none)."""
+    plain = (
+        target
+        and target.startswith("/")
+        and not target.startswith("//")
+        and "\\" not in target
+        and all(ch.isprintable() and not ch.isspace() for ch in target)
+    )
+    if not target or not plain or urlsplit(target).scheme or urlsplit(target).netloc:
+        return url_for("home.index")
+    return target
 
 
 def _client_address() -> str:
