@@ -5,11 +5,19 @@ import pytest
 from tests.factories import login, make_user
 
 
-def test_pages_forbid_inline_script_framing_and_sniffing(client):
-    response = client.get("/login")
-    csp = response.headers["Content-Security-Policy"]
-    assert "script-src 'self'" in csp and "unsafe-inline" not in csp
-    assert "frame-ancestors 'none'" in csp
+def _policy(response) -> dict[str, str]:
+    directives = response.headers["Content-Security-Policy"].split(";")
+    return {d.split()[0]: " ".join(d.split()[1:]) for d in directives if d.strip()}
+
+
+@pytest.mark.parametrize("url", ["/login", "/no-such-page", "/static/css/app.css"])
+def test_pages_forbid_inline_script_framing_and_sniffing(client, url):
+    response = client.get(url)
+    policy = _policy(response)
+    assert policy["script-src"] == "'self'" and policy["style-src"] == "'self'"
+    assert policy["default-src"] == "'self'" and policy["object-src"] == "'none'"
+    assert policy["base-uri"] == "'none'" and policy["form-action"] == "'self'"
+    assert policy["frame-ancestors"] == "'none'"
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["Referrer-Policy"] == "same-origin"
     assert "Strict-Transport-Security" not in response.headers  # plain http in tests
@@ -35,3 +43,23 @@ class TestBehindHTTPS:
 
     def test_hsts_when_served_over_https(self, client):
         assert "max-age=" in client.get("/login").headers["Strict-Transport-Security"]
+
+
+class TestBehindATLSProxy:
+    """BASE_URL says http (say, a proxy added later), but the proxy says the visitor came
+    over HTTPS: HSTS is sent. A visitor's own X-Forwarded-Proto, with no proxy trusted,
+    changes nothing."""
+
+    @pytest.fixture
+    def app_config(self):
+        return {"PROXY_COUNT": 1}
+
+    def test_hsts_when_the_trusted_proxy_says_https(self, client):
+        secure = client.get("/login", headers={"X-Forwarded-Proto": "https"})
+        assert "max-age=" in secure.headers["Strict-Transport-Security"]
+        assert "Strict-Transport-Security" not in client.get("/login").headers
+
+
+def test_a_visitor_cannot_claim_https_without_a_trusted_proxy(client):
+    response = client.get("/login", headers={"X-Forwarded-Proto": "https"})
+    assert "Strict-Transport-Security" not in response.headers
