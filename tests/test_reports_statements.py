@@ -185,3 +185,119 @@ def test_a_statement_without_consent_is_never_listed(client, ctx):
         as_text=True
     )
     assert client.get(f"/reports/statements/{notice.id}").status_code == 404
+
+
+def test_the_statement_approved_as_proposed_names_nobody_the_member_typed(client, story):
+    """The rep approves the scrubber's proposal untouched: the document for lawmakers (page
+    and plain text) holds no name, email, phone or number from the member's statement."""
+    from html import unescape
+
+    notice_id = story["notice"].id
+    login(client, story["rep"])
+    page = client.get(f"/reports/statements/{notice_id}").get_data(as_text=True)
+    proposed = unescape(re.search(r"<textarea[^>]*>\n?(.*?)</textarea>", page, re.S).group(1))
+    answer = client.post(f"/reports/statements/{notice_id}",
+                         data={"text": proposed, "approve": "1"})  # fmt: skip
+    assert answer.status_code == 302, answer.get_data(as_text=True)
+    for url in ("/reports/statements/approved", "/reports/statements/approved.txt"):
+        document = unescape(client.get(url).get_data(as_text=True))
+        assert "put forward" in document  # the statement is there...
+        for identifier in IDENTIFIERS:  # ...and nothing that names anyone
+            assert identifier not in document, (url, identifier)
+        assert "Pat" not in document and "maria.d@example.net" not in document
+
+
+# -- many statements, generated ---------------------------------------------------------
+
+FIRST = ["Maria", "José", "Zoë", "Siobhan", "Tremaine", "Aaliyah", "Dmitri", "Keiko"]
+LAST = ["Delgado-Ruiz", "O'Brien", "Nguyễn", "Kowalczyk", "Okafor", "McAllister", "Haddad"]
+DOMAINS = ["proton.me", "mail.example.co.uk", "gmail.com", "ice.dhs.gov"]
+PHONES = ["({a}) {b}-{c}", "{a}-{b}-{c}", "{a}.{b}.{c}", "+1 {a} {b} {c}", "1-{a}-{b}-{c}",
+          "{a}{b}{c}", "({a}){b}-{c} ext. 4"]  # fmt: skip
+NUMBERS = ["badge {n}", "Badge #{n}", "badge no. {n}", "employee ID E{n}", "Employee No. {n}",
+           "emp# {n}", "my ID is {n}", "credential {n}", "star number {n}", "{n}"]  # fmt: skip
+TITLES = ["Supervisor", "Officer", "SAC", "Deputy Director", "my coworker", "Agent", "Ms."]
+
+
+def _generated_statements(rng, own: tuple[str, str], listed: list[tuple[str, str]]):
+    """Statements that name the member, listed coworkers and managers, with emails, phone
+    numbers and badge or employee numbers: (text, what must not be left in it)."""
+    first, last = own
+    for _ in range(80):
+        secrets: list[str] = []
+        parts = ["I was told by email on Friday that I am detailed to ERO for 90 days."]
+        who = rng.choice([f"{first} {last}", f"{last}, {first}", first, first.lower(), last,
+                          f"{first[0]}. {last}"])  # fmt: skip
+        parts.append(f"Signed, {who}.")
+        secrets += [w.strip(".,") for w in who.replace(",", " ").split() if len(w.strip(".")) > 1]
+        email = f"{rng.choice([first, last]).lower().replace(chr(39), '')}{rng.randint(1, 99)}" \
+                f"@{rng.choice(DOMAINS)}"  # fmt: skip
+        parts.append(f"Write to {email} after 5.")
+        secrets.append(email)
+        a, b, c = rng.randint(201, 989), rng.randint(200, 999), f"{rng.randint(0, 9999):04d}"
+        phone = rng.choice(PHONES).format(a=a, b=b, c=c)
+        parts.append(f"Call me on {phone} any day.")
+        secrets += [c, f"{a}"]
+        n = f"{rng.randint(1000, 999999)}"
+        parts.append(f"My {rng.choice(NUMBERS).format(n=n)} is on the roster.")
+        secrets.append(n)
+        cf, cl = rng.choice(listed)
+        parts.append(rng.choice([f"{cf} {cl} got the same email.", f"{cl}, {cf} got it too.",
+                                 f"{cf} was told the same."]))  # fmt: skip
+        secrets.append(cf)
+        boss_first, boss_last = rng.choice(FIRST), rng.choice(LAST)
+        parts.append(f"{rng.choice(TITLES)} {boss_first} {boss_last} said it is not optional.")
+        secrets += [boss_first, boss_last]
+        rng.shuffle(parts)
+        yield " ".join(parts), secrets
+
+
+def test_generated_statements_come_out_without_any_identifier(ctx):
+    import random
+
+    rng = random.Random(10)
+    chapter = make_chapter()
+    member = make_user("member", chapter=chapter, name="Siobhan O'Brien",
+                       email="siobhan.ob@example.net")  # fmt: skip
+    listed = [("Tremaine", "Okafor"), ("Keiko", "Haddad"), ("Dmitri", "Kowalczyk")]
+    for first_name, last_name in listed:
+        make_member(chapter, name=f"{last_name}, {first_name}", office="Atlanta Field Office")
+    from union.notices.services import load_notice
+
+    notice = load_notice(make_notice(member, statement="x", consent_anonymized_use=True).id)
+    context = services.context_of(notice)
+    checked = 0
+    for text, secrets in _generated_statements(rng, ("Siobhan", "O'Brien"), listed):
+        scrubbed = services.scrub(text, context)
+        for secret in secrets:
+            assert secret.casefold() not in scrubbed.casefold(), (secret, text, scrubbed)
+        assert "detailed to ERO for 90 days" in scrubbed, scrubbed
+        assert services.identifiers_in(scrubbed, context) == [], scrubbed
+        checked += 1
+    assert checked == 80
+
+
+def test_an_office_is_named_only_when_it_has_at_least_the_threshold_of_members(ctx, app):
+    threshold = app.config["STATEMENT_MIN_OFFICE_SIZE"]
+    chapter = make_chapter()
+    member = make_user("member", chapter=chapter)
+    for _ in range(threshold - 1):
+        make_member(chapter, office="Savannah Resident Office")
+    for _ in range(threshold):
+        make_member(chapter, office="Dallas Field Office")
+    from union.notices.services import load_notice
+
+    story = "I moved from the Savannah Resident Office to the dallas field office last year."
+    small = load_notice(make_notice(member, statement=story, consent_anonymized_use=True,
+                                    home_office="Savannah Resident Office").id)  # fmt: skip
+    text = services.scrub(small.statement, services.context_of(small))
+    assert "Savannah" not in text and "[an office of " in text
+    assert "dallas field office" in text  # big enough to hide someone
+    assert services.office_is_small(small)
+    assert "Savannah" not in services.describe(small, services.office_is_small(small))
+
+    big = load_notice(make_notice(member, statement="Told on Friday.",
+                                  consent_anonymized_use=True,
+                                  home_office="Dallas Field Office").id)  # fmt: skip
+    assert not services.office_is_small(big)
+    assert "(Dallas Field Office)" in services.describe(big, False)

@@ -76,9 +76,16 @@ TITLES = (
     r"SA|SSA|ASAC|SAC|AFOD|FOD|SDDO|coworker|co-worker|colleague|partner|boss|"
     r"supervisor|manager|director|officer|agent|named|called"
 )
-# A capitalized word that may be a name ("Ana", "O'Brien", "McDonald", "Smith-Jones"), or
-# an initial ("K."). All-capital words (ERO, SAC) are acronyms, not names.
-CAPITALIZED = r"(?:[A-Z](?:['’]?[A-Za-z])*[a-z](?:-[A-Z][a-z]+)*|[A-Z]\.)"
+# A capitalized word that may be a name ("Ana", "O'Brien", "McDonald", "Smith-Jones",
+# "Zoë", "Nguyễn"), or an initial ("K."). All-capital words (ERO, SAC) are acronyms, not
+# names. Latin letters with accents count (Latin-1, Extended-A/B and Additional): an ASCII
+# class stopped "Zoë" at "Zo" and left the rest of the name in the text.
+_UPPER = "A-ZÀ-ÖØ-ÞĀ-ɏḀ-ỿ"
+_LOWER = "a-zß-öø-ÿĀ-ɏḀ-ỿ"
+_LETTER = "A-Za-zÀ-ÖØ-öø-ÿĀ-ɏḀ-ỿ"
+CAPITALIZED = (
+    rf"(?:[{_UPPER}](?:['’]?[{_LETTER}])*[{_LOWER}](?:-[{_UPPER}][{_LOWER}]+)*|[{_UPPER}]\.)"
+)
 TITLE_NAME_RE = re.compile(
     rf"\b(?P<title>{TITLES})\s+(?P<name>{CAPITALIZED}(?:\s+{CAPITALIZED}){{0,3}})"
 )
@@ -314,13 +321,17 @@ def _apply(text: str, context: Context, findings: list[Finding] | None, suggest:
     text = _replace(PHONE_RE, text, PHONE, "phone", findings)
     text = _replace_numbers(text, findings)
     text = _replace_listed_names(text, context.listed_names, findings)
+    # Before the single names: "Supervisor Dmitri Haddad", Dmitri being on the list, must
+    # go whole, not leave "Supervisor [name] Haddad" that no title is in front of any more.
+    text = _replace_titled_names(text, findings)
     text = _replace_name_parts(text, context.name_parts, findings)
     # A first or last name alone of someone on the chapter's list ("Jane told me").
     listed_parts = {part for pair in context.listed_names for part in pair}
     text = _replace_name_parts(text, listed_parts, findings, capitalized_only=True)
-    text = _replace_titled_names(text, findings)
     if suggest:
         text = _replace_capitalized_runs(text)
+    # Initials in front of a name taken out go with it ("S. [name]").
+    text = re.sub(rf"\b(?:[{_UPPER}]\.\s*)+\[name\]", NAME, text)
     text = re.sub(r"\[name\](?:[\s,]+\[name\])+", NAME, text)
     for office, words in context.small_offices:
         office_re = re.compile(r"\b" + re.escape(office) + r"\b", re.IGNORECASE)
