@@ -13,6 +13,7 @@ from tests.factories import login, make_chapter, make_roster_request, make_user
 from union.cases.models import Case, CaseAction
 from union.chapters.models import DayKind
 from union.chapters.services import update_chapter
+from union.core.audit import AuditEntry
 from union.deadlines.calendar import add_business_days
 from union.deadlines.models import Deadline, DeadlineKind
 from union.extensions import db
@@ -339,6 +340,62 @@ def test_an_overdue_answer_is_shown_and_marking_it_starts_the_clock(roster, chap
     assert db.session.scalars(
         select(Deadline).where(Deadline.kind == DeadlineKind.ULP_CHARGE.value)
     ).all() == [ulp]
+
+
+def test_every_state_of_the_course_can_be_recorded_and_each_step_is_kept(roster, chapter, rep):
+    # Two requests between them pass through all nine states.
+    today = services.chapter_today(chapter)
+    first = _start(roster, rep)
+    _send(roster, rep, first, sent_on=today - timedelta(days=40))
+    _move(roster, rep, first, "awaiting", happened_on=today - timedelta(days=35))
+    _move(roster, rep, first, "clarification", happened_on=today - timedelta(days=30),
+          note="They asked which office we mean.")  # fmt: skip
+    _move(roster, rep, first, "overdue")
+    _move(roster, rep, first, "answered_part", note="Twelve names; no criteria.")
+    _move(roster, rep, first, "refused", note="The criteria are management's to keep.")
+    _move(roster, rep, first, "answered_full", note="Criteria memo received after all.")
+    second = _start(roster, rep)
+    _send(roster, rep, second, sent_on=today - timedelta(days=2))
+    _move(roster, rep, second, "no_data", note="Management says no roster was ever kept.")
+
+    done = _load(roster, first)
+    steps = [c.status_to for c in done.changes]
+    assert steps == ["draft", "sent", "awaiting", "clarification", "overdue", "answered_part",
+                     "refused", "answered_full"]  # fmt: skip
+    assert [c.status_from for c in done.changes] == [None, *steps[:-1]]
+    assert done.changes[3].note == "They asked which office we mean."
+    assert done.changes[3].happened_on == today - timedelta(days=30)
+    assert all(c.actor_id == rep.id for c in done.changes)
+    # The overdue answer started the clock; the later refusal did not start a second one.
+    assert db.session.get(Deadline, done.ulp_deadline_id).rule.startswith(
+        "6 months after the answer was due"
+    )
+    no_data = _load(roster, second)
+    assert no_data.status == "no_data" and no_data.answered_on == today
+    assert no_data.answer_text == "Management says no roster was ever kept."
+    # "No such data" settles the answer deadline, and is not itself a refusal: no clock.
+    assert db.session.get(Deadline, no_data.deadline_id).done_at is not None
+    assert no_data.ulp_deadline_id is None
+    assert {*steps, *(c.status_to for c in no_data.changes)} == {s.value for s in S}
+    audited = db.session.scalars(
+        select(AuditEntry.details).where(AuditEntry.action == "info_request.status")
+    ).all()
+    assert [d["after"] for d in audited] == [*steps[1:], "sent", "no_data"]
+
+
+def test_an_overdue_answer_shows_the_last_day_for_a_charge_before_it_is_marked(
+    roster, chapter, rep, client
+):
+    info_request_id = _start(roster, rep)
+    today = services.chapter_today(chapter)
+    found = _send(roster, rep, info_request_id, sent_on=today - timedelta(days=40))
+    last_day, _ = letters.ulp_last_day(found.due_on)
+    login(client, rep)
+    page = client.get(f"/roster-requests/{roster.id}/info-requests/{info_request_id}")
+    assert f"{last_day:%A %b %-d, %Y}" in page.get_data(as_text=True)
+    listing = client.get(f"/roster-requests/{roster.id}").get_data(as_text=True)
+    assert f"ULP charge by {last_day:%b %-d, %Y}" in listing
+    assert _load(roster, info_request_id).ulp_deadline_id is None  # shown, not yet on the case
 
 
 def test_it_cannot_be_marked_overdue_before_the_due_date(roster, rep):

@@ -143,6 +143,7 @@ def _render(
         confirm=ConfirmForm(formdata=None),
         shown=letters.shown_status(info_request, today),
         overdue_unmarked=letters.is_overdue_unmarked(info_request, today),
+        ulp_pending=letters.pending_ulp_last_day(info_request, today),
         today=today,
         papers=PAPERS,
         answer_documents=[d for d in info_request.documents if d.role == DocumentRole.ANSWER],

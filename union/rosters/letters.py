@@ -86,6 +86,14 @@ def is_overdue_unmarked(info_request: InfoRequest, today: date) -> bool:
     return shown_status(info_request, today) == S.OVERDUE and info_request.status != S.OVERDUE
 
 
+def pending_ulp_last_day(info_request: InfoRequest, today: date) -> date | None:
+    """For an answer overdue but not yet marked so: the last day to file a charge if none
+    comes (the clock runs from the due date whether or not anyone marked it)."""
+    if info_request.due_on is None or not is_overdue_unmarked(info_request, today):
+        return None
+    return ulp_last_day(info_request.due_on)[0]
+
+
 # -- the letter's words ----------------------------------------------------------------
 
 _HOW = {

@@ -259,6 +259,7 @@ def _render_show(roster: RosterRequest, link_form: LinkNoticesForm | None = None
         status_form=StatusForm(formdata=None),
         info_requests=info_requests,
         shown_status={i.id: letters.shown_status(i, today) for i in info_requests},
+        ulp_pending={i.id: letters.pending_ulp_last_day(i, today) for i in info_requests},
         answer_kinds=list(RosterAnswerKind),
         today=today,
     )
