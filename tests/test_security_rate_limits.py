@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from tests.factories import login, make_chapter, make_user, notice_answers
+from tests.factories import PASSWORD, login, make_chapter, make_user, notice_answers
 from tests.servers import Browser, free_port, process_env
 
 
@@ -104,3 +104,29 @@ def test_a_login_limit_holds_across_two_gunicorn_workers_with_redis(
     assert len(server.workers_that_answered("/login")) == 2, "one worker took every request"
     assert statuses.count(200) == 6, statuses
     assert statuses.count(429) == len(statuses) - 6, statuses
+
+
+# -- a session cookie is not a way round the login's lockout -----------------------------
+
+
+def _change_password(client, current: str):
+    new = "a fresh long passphrase"
+    return client.post(
+        "/account/password",
+        data={"pw-current_password": current, "pw-password": new, "pw-confirm": new},
+    )
+
+
+def test_guessing_the_password_through_the_change_form_pauses_like_a_login(app, client, ctx):
+    """Someone at a member's unlocked computer cannot try passwords on the account page
+    any faster than on the login page: wrong ones count as failed logins."""
+    user = make_user()
+    login(client, user)
+    limit = app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]
+    for n in range(limit):
+        page = _change_password(client, f"guess number {n}").get_data(as_text=True)
+        assert "current password is not right" in page
+    paused = _change_password(client, PASSWORD)  # even the right one, now
+    assert paused.status_code == 429
+    assert "changing it is paused" in paused.get_data(as_text=True)
+    assert login(app.test_client(), user).status_code == 429  # and the login page agrees

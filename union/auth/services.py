@@ -233,8 +233,13 @@ def update_profile(user: User, *, name: str, email: str) -> None:
     audit.record("user.update_profile", user, changed=list(changed))
 
 
-def change_password(user: User, current: str, new: str) -> None:
+def change_password(user: User, current: str, new: str, ip_address: str) -> None:
+    """Set a new password once the current one is typed right. A wrong one counts as a
+    failed login of the account (and address), so someone holding a session cookie gets
+    no more guesses here than on the login page (``login_lockout``)."""
     if not user.check_password(current):
+        db.session.add(LoginAttempt(email=user.email, ip_address=ip_address, succeeded=False))
+        db.session.flush()
         raise AccountError("Your current password is not right.")
     user.set_password(new)
     audit.record("user.change_password", user)

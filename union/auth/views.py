@@ -205,27 +205,42 @@ def account() -> str | Response:
 
 @bp.post("/account/password")
 @login_required
-def change_password() -> str | Response:
+def change_password() -> str | Response | tuple[str, int]:
     form = AccountForm(obj=current_user, formdata=None)
     password_form = ChangePasswordForm(prefix="pw")
+    status = 200
     if password_form.validate_on_submit():
-        try:
-            services.change_password(
-                current_user, password_form.current_password.data, password_form.password.data
+        # A wrong current password counts as a failed login: a borrowed session gets no
+        # more guesses here than the login page gives.
+        lockout = services.login_lockout(current_user.email, _client_address())
+        if lockout is not None:
+            password_form.current_password.errors.append(
+                f"Too many wrong passwords. For your safety, changing it is paused for "
+                f"{lockout.minutes} minutes. You can reset your password by email meanwhile."
             )
-        except services.AccountError as error:
-            password_form.current_password.errors.append(str(error))
+            status = 429
         else:
-            db.session.commit()
-            # The new session token logged out every other device; keep this one.
-            session.clear()
-            login_user(current_user._get_current_object())
-            flash("Your password is changed. Other devices have been logged out.", "success")
-            return redirect(url_for("auth.account"))
+            try:
+                services.change_password(
+                    current_user,
+                    password_form.current_password.data,
+                    password_form.password.data,
+                    _client_address(),
+                )
+            except services.AccountError as error:
+                db.session.commit()  # the failed try is kept: it counts
+                password_form.current_password.errors.append(str(error))
+            else:
+                db.session.commit()
+                # The new session token logged out every other device; keep this one.
+                session.clear()
+                login_user(current_user._get_current_object())
+                flash("Your password is changed. Other devices have been logged out.", "success")
+                return redirect(url_for("auth.account"))
     return render_template(
         "auth/account.html",
         form=form,
         password_form=password_form,
         show_gov_confirm=False,
         **calendar_feed_context(current_user),
-    )
+    ), status
