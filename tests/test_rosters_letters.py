@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.factories import login, make_chapter, make_roster_request, make_user
+from union.cases import services as case_services
 from union.cases.models import Case, CaseAction
 from union.chapters.models import DayKind
 from union.chapters.services import update_chapter
@@ -312,6 +313,24 @@ def test_a_refusal_starts_the_six_month_clock_for_a_ulp_charge(roster, chapter, 
     assert found.status == "refused" and found.answered_on == today
     page = client.get(f"/roster-requests/{roster.id}/info-requests/{info_request_id}")
     assert "File by" in page.get_data(as_text=True)
+
+
+def test_a_refusal_after_the_case_was_closed_says_to_reopen_it(roster, chapter, rep, client):
+    info_request_id = _start(roster, rep)
+    today = services.chapter_today(chapter)
+    found = _send(roster, rep, info_request_id, sent_on=today - timedelta(days=3))
+    case_services.set_status(db.session.get(Case, found.case_id), "closed", actor=rep)
+    db.session.commit()
+    login(client, rep)
+    response = client.post(
+        f"/roster-requests/{roster.id}/info-requests/{info_request_id}/status",
+        data={"status": "refused", "note": "Management will not provide it."},
+        follow_redirects=True,
+    )
+    page = response.get_data(as_text=True)
+    assert "it is a deadline on" in page
+    assert "is closed: reopen it so this deadline is in the queue" in page
+    assert _load(roster, info_request_id).ulp_deadline_id is not None
 
 
 def test_an_overdue_answer_is_shown_and_marking_it_starts_the_clock(roster, chapter, rep, client):

@@ -258,12 +258,19 @@ def info_request_status(request_id: int, info_request_id: int) -> str | Response
             for message in refused:
                 flash(message, "error")
             flash(f"Recorded: {change.status_label.lower()}.", "success")
-            if found.ulp_deadline is not None and clock_before is None:
+            if found.ulp_deadline is not None and clock_before is None and found.case:
                 flash(
                     "The last day to file an unfair labor practice charge is "
                     f"{letters.long_date(found.ulp_deadline.due_on)}: it is a deadline on "
-                    f"case {found.case.reference if found.case else ''}.",
+                    f"case {found.case.reference}.",
                     "info",
                 )
+                if not found.case.is_open:
+                    # A closed case's deadlines leave the queue and the digests.
+                    flash(
+                        f"Case {found.case.reference} is {found.case.status_label.lower()}: "
+                        "reopen it so this deadline is in the queue and the digests.",
+                        "warning",
+                    )
             return _back(roster, found, "course")
     return _render(roster, found, status_form=form)
