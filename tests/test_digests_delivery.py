@@ -7,7 +7,7 @@ import os
 import subprocess
 import sys
 import time
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -64,6 +64,45 @@ def test_each_rep_gets_their_digest_once(ctx, smtp_server):
     assert (run.queued, run.sent) == (3, 3)
     assert send_due_digests(now + timedelta(minutes=5)).due == 0
     assert sorted(m["To"] for m in smtp_server.messages) == sorted(r.email for r in reps)
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "days"),
+    [
+        # Spring forward, Sunday 2026-03-08: 02:00 EST jumps to 03:00 EDT.
+        (datetime(2026, 3, 6, 12, tzinfo=UTC), datetime(2026, 3, 10, 12, tzinfo=UTC),
+         ("2026-03-06", "2026-03-10")),
+        # Fall back, Sunday 2026-11-01: 01:00 happens twice.
+        (datetime(2026, 10, 30, 12, tzinfo=UTC), datetime(2026, 11, 3, 12, tzinfo=UTC),
+         ("2026-10-30", "2026-11-03")),
+    ],
+    ids=["spring-forward", "fall-back"],
+)  # fmt: skip
+def test_a_dst_weekend_neither_skips_nor_doubles_a_daily_digest_over_smtp(
+    ctx, smtp_server, start, end, days
+):
+    """The job every 5 minutes across the weekend (time passed in, not slept), each run
+    sending over SMTP what it queued: reps at 01:00, 02:00 (missing on spring-forward
+    Sunday) and 03:00 each receive one digest a day, no day missing, none twice."""
+    chapter = make_chapter(timezone="America/New_York")
+    reps = {}
+    for hour in (1, 2, 3):
+        reps[hour] = make_user("rep", covers=[chapter])
+        make_digest_preference(reps[hour], "daily", hour=hour, send_when_empty=True)
+    first, last = (date.fromisoformat(day) for day in days)
+    every_day = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+
+    now = start
+    while now <= end:
+        send_due_digests(now)
+        now += timedelta(minutes=5)
+
+    for hour, rep in reps.items():
+        received = [m["Message-ID"] for m in smtp_server.messages if m["To"] == rep.email]
+        assert received == [f"<digest.{rep.id}.daily.{day}@steward.test>" for day in every_day], (
+            f"the {hour:02d}:00 rep"
+        )
+    assert len(smtp_server.messages) == 3 * len(every_day)
 
 
 def test_smtp_outage_delays_digests_and_loses_none_and_doubles_none(ctx, client, smtp_server):
