@@ -575,6 +575,15 @@ def additions(before: Rows, after: Rows, protected: dict[str, set[Any]]) -> list
     return found
 
 
+def any_change(before: Rows, after: Rows) -> list[str]:
+    """Every row changed, deleted or added between two snapshots."""
+    found = changes(before, after)
+    for table, new in after.items():
+        if table not in IGNORED_TABLES:
+            found += [f"{table} {pk} added" for pk in new if pk not in before.get(table, {})]
+    return found
+
+
 def victim_roots(world: World) -> dict[str, set[Any]]:
     return {
         "users": {world.people["victim"], world.people["victim_rep"], world.ids["pending"]},
