@@ -2,7 +2,8 @@
 database and a real SMTP server on loopback that is down when the digests fall due.
 200 reps in four time zones each get exactly one digest for their period once the
 server is back; the digests of chapters with confidential notices carry no member's
-name, address or statement."""
+name, address or statement. And the embedded default: one ``union run`` process that
+serves the app and runs the scheduler inside it."""
 
 import re
 import time
@@ -13,7 +14,7 @@ import pytest
 from sqlalchemy import func, select, update
 
 from tests.factories import make_chapter, make_digest_preference, make_notice, make_user
-from tests.servers import process_env, wait_until
+from tests.servers import Browser, free_port, process_env, wait_until
 from union.core.outbox import OutboxMessage, OutboxStatus
 from union.core.time import utcnow
 from union.digests.models import DeliveryStatus, DigestDelivery
@@ -163,3 +164,34 @@ def test_two_union_schedulers_and_an_smtp_outage_200_reps_one_digest_each(
     assert sum(queued_by) == REPS
     for log in logs:
         assert log.count('Running job "digests') >= 3, log[-2000:]
+
+
+@pytest.mark.slow
+def test_the_embedded_default_sends_digests_from_inside_the_web_process(
+    ctx, database_url, smtp_server, processes, tmp_path
+):
+    """One process, as installed by default: ``union run`` serves the app and runs the
+    scheduler inside it; the digests due go out once over SMTP."""
+    chapter = make_chapter()
+    reps = [make_user("rep", covers=[chapter]) for _ in range(3)]
+    for rep in reps:
+        make_digest_preference(rep, "daily", hour=6, send_when_empty=True)
+    db.session.commit()
+    port = free_port()
+    env = process_env(
+        database_url,
+        tmp_path / "uploads",
+        STEWARD_ENV="development",
+        SCHEDULER_IN_PROCESS=1,
+        BASE_URL=f"http://127.0.0.1:{port}",
+        SMTP_URL=f"smtp://127.0.0.1:{smtp_server.port}",
+        DIGEST_JOB_SECONDS=1,
+        OUTBOX_SWEEP_SECONDS=1,
+    )
+    server = processes.union(env, "run", "--port", str(port), label="embedded")
+    wait_until(lambda: len(_digests(smtp_server)) >= len(reps), 60, "the digests")
+    assert Browser(f"http://127.0.0.1:{port}").get("/login").status == 200  # it serves too
+    time.sleep(3)  # several more runs of the job: nothing goes out again
+    assert server.alive(), server.output()[-3000:]
+    assert sorted(m["To"] for m in _digests(smtp_server)) == sorted(r.email for r in reps)
+    assert server.output().count('Running job "digests') >= 3, server.output()[-2000:]
