@@ -11,7 +11,7 @@ from wtforms.validators import InputRequired
 from union.admin.forms import choices
 from union.auth.models import User
 from union.cases import services as case_services
-from union.cases.forms import QueueFilterForm
+from union.cases.forms import QueueFilterForm, record_id
 from union.cases.queue import ALL, MINE, OPEN, STATUS_FILTERS, UNASSIGNED, CaseFilter
 from union.chapters.models import Chapter
 from union.chapters.services import active_agencies
@@ -47,8 +47,8 @@ def read_filter(
     form.validate()
 
     def number(name: str) -> int | None:
-        value = form.value(name)
-        return int(value) if value is not None and str(value).isdigit() else None
+        # As the queue reads an id: "²" or 2**40 are no id (PostgreSQL refuses the latter).
+        return record_id(form.value(name))
 
     return form, CaseFilter(
         status=form.value("status") or ALL,
