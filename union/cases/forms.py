@@ -11,7 +11,6 @@ from wtforms import (
     HiddenField,
     IntegerField,
     RadioField,
-    SelectField,
     SelectMultipleField,
     StringField,
     SubmitField,
@@ -25,6 +24,7 @@ from union.cases.concerns import Concern
 from union.cases.models import MAX_GRIEVANCE_STEP, CaseActionKind, CasePriority
 from union.cases.queue import DUE_FILTERS, SORTS, STATUS_FILTERS, VIEW_NAME_LENGTH
 from union.core.security import MAX_ID
+from union.core.widgets import SelectField
 from union.notices.forms import MaxChars, clean_text
 from union.notices.models import NoticeKind
 

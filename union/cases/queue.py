@@ -5,21 +5,30 @@ actions, the dashboard and exports all list the same cases the same way."""
 from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime, time, timedelta
+from functools import cache
 from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, Select, case, false, func, null, or_, select
-from sqlalchemy.orm import joinedload
 
-from union.cases.concerns import Concern, concern_counts, raises
-from union.cases.models import OPEN_STATUSES, PRIORITY_RANKS, Case, CaseStatus, SavedView
+from union.auth.models import User
+from union.cases.concerns import Concern, raises
+from union.cases.models import (
+    OPEN_STATUSES,
+    PRIORITY_RANKS,
+    Case,
+    CasePriority,
+    CaseStatus,
+    SavedView,
+)
+from union.chapters.models import Agency, Chapter
 from union.core import audit
 from union.core.permissions import policy
 from union.core.security import MAX_ID
 from union.core.time import local_time, utcnow
 from union.extensions import db
-from union.notices.models import Notice
+from union.notices.models import Notice, NoticeKind
 
 # -- the filter ------------------------------------------------------------------------
 
@@ -126,24 +135,25 @@ def visible(viewer: Viewer) -> ColumnElement[bool]:
     return Case.chapter_id.in_(viewer.chapter_ids)
 
 
-def _deadline_summary() -> Any:
-    """The deadlines feature's summary of open deadlines per case, if installed."""
+def _deadline_summary(chapters: tuple[int, ...] | None = None) -> Any:
+    """The deadlines feature's summary of open deadlines per case (of ``chapters``
+    only, when given), if installed."""
     try:
         from union.deadlines.services import open_deadline_summary
     except ImportError:
         return None
-    return open_deadline_summary()
+    return open_deadline_summary(chapters)
 
 
 def _next_due() -> Any:
-    """Each case's earliest open deadline, as a subquery of the deadlines summary that is
-    correlated with the case (None without the deadlines feature). Correlated, the
-    database looks up a case's own open deadlines by index; joined whole, SQLite would
-    group every deadline again for each case a filter on it tests."""
-    summary = _deadline_summary()
-    if summary is None:
+    """Each case's earliest open deadline, as a subquery correlated with the case (None
+    without the deadlines feature): the database looks up the case's own open deadlines
+    by index."""
+    try:
+        from union.deadlines.services import next_due_on
+    except ImportError:
         return None
-    return select(summary.c.next_due_on).where(summary.c.case_id == Case.id).scalar_subquery()
+    return next_due_on(Case.id)
 
 
 def deadlines_available() -> bool:
@@ -179,7 +189,13 @@ def _narrowed(stmt: Select[Any], viewer: Viewer, f: CaseFilter) -> Select[Any]:
     if f.opened_to is not None:
         end = _local_midnight(f.opened_to + timedelta(days=1), viewer.zone)
         stmt = stmt.where(Case.created_at < end)
-    summary = _deadline_summary() if f.due in DUE_FILTERS else None
+    # The subqueries look only in the chapters the viewer may see (or the one asked
+    # for): what a rep's queue costs depends on their chapters, not on the whole union.
+    if f.chapter_id is not None:
+        chapters: tuple[int, ...] | None = (f.chapter_id,)
+    else:
+        chapters = None if viewer.is_admin else viewer.chapter_ids
+    summary = _deadline_summary(chapters) if f.due in DUE_FILTERS else None
     if summary is not None:
         soon = viewer.today + timedelta(days=DUE_SOON_DAYS)
         next_due = summary.c.next_due_on
@@ -191,6 +207,8 @@ def _narrowed(stmt: Select[Any], viewer: Viewer, f: CaseFilter) -> Select[Any]:
         stmt = stmt.where(Case.id.in_(select(summary.c.case_id).where(due)))
 
     # A collective case matches when one of its notices matches all the notice filters.
+    # (A case's notices are all of its own chapter.)
+    in_chapters = [] if chapters is None else [Notice.chapter_id.in_(chapters)]
     about_notice = []
     if f.home_agency_id is not None:
         about_notice.append(Notice.home_agency_id == f.home_agency_id)
@@ -201,7 +219,7 @@ def _narrowed(stmt: Select[Any], viewer: Viewer, f: CaseFilter) -> Select[Any]:
     if f.concern:
         about_notice.append(raises(Concern(f.concern)))
     if about_notice:
-        stmt = stmt.where(Case.id.in_(select(Notice.case_id).where(*about_notice)))
+        stmt = stmt.where(Case.id.in_(select(Notice.case_id).where(*in_chapters, *about_notice)))
     if f.q:
         words = f.q.strip()
         stmt = stmt.where(
@@ -209,6 +227,7 @@ def _narrowed(stmt: Select[Any], viewer: Viewer, f: CaseFilter) -> Select[Any]:
                 Case.reference.icontains(words, autoescape=True),
                 Case.id.in_(
                     select(Notice.case_id).where(
+                        *in_chapters,
                         or_(
                             Notice.receiving_unit.icontains(words, autoescape=True),
                             Notice.home_office.icontains(words, autoescape=True),
@@ -266,8 +285,21 @@ def status_counts(viewer: Viewer, f: CaseFilter) -> dict[str, int]:
     return counts
 
 
-# What a page of the queue shows of each case, loaded with the page.
-QUEUE_OPTIONS = (joinedload(Case.chapter), joinedload(Case.assigned_rep))
+def queue_page_query(viewer: Viewer, f: CaseFilter) -> Select[Any]:
+    """``queue_query`` as a page of the queue shows it: of each case only the columns it
+    shows, with the name of whoever is assigned (plain rows, no case or user objects to
+    build for a list that only reads them)."""
+    listed = queue_query(viewer, f)
+    return listed.with_only_columns(
+        Case.id,
+        Case.reference,
+        Case.status,
+        Case.priority,
+        Case.chapter_id,
+        Case.updated_at,
+        listed.selected_columns.next_due_on,
+        User.name.label("assigned_name"),
+    ).outerjoin(User, User.id == Case.assigned_rep_id)
 
 
 # -- a page of rows --------------------------------------------------------------------
@@ -275,66 +307,99 @@ QUEUE_OPTIONS = (joinedload(Case.chapter), joinedload(Case.assigned_rep))
 
 @dataclass
 class QueueRow:
-    """One case as the queue shows it."""
+    """One case as the queue shows it: the words for its notices' kinds, where they send
+    people, how many members, the concerns raised, and how soon it is due."""
 
-    case: Case
-    notices: list[Notice]
+    id: int
+    reference: str
+    status: str
+    priority: str
+    chapter_id: int
+    updated_at: datetime
     next_due_on: date | None
+    assigned_name: str | None = None
+    kinds: list[str] = field(default_factory=list)
+    destinations: list[str] = field(default_factory=list)
+    members: int = 0
     concerns: list[Concern] = field(default_factory=list)
     days_left: int | None = None
     due_text: str | None = None
     urgency: str | None = None  # "overdue", "red" (3 days or fewer), "amber" (7), or None
 
     @property
-    def kinds(self) -> list[str]:
-        seen = dict.fromkeys(n.label_of("kind") for n in self.notices if n.kind)
-        return [k for k in seen if k]
+    def status_label(self) -> str:
+        return CaseStatus(self.status).label
 
     @property
-    def destinations(self) -> list[str]:
-        places: dict[str, str] = {}
-        for n in self.notices:
-            where = ", ".join(p.strip() for p in (n.receiving_label, n.receiving_unit) if p)
-            if where:
-                places.setdefault(where.casefold(), where)
-        return list(places.values())
-
-    @property
-    def members(self) -> int:
-        return len({n.member_id for n in self.notices})
+    def priority_label(self) -> str:
+        return CasePriority(self.priority).label
 
 
-def queue_rows(rows: Iterable[Any]) -> list[QueueRow]:
-    """Rows of ``queue_query`` made ready to show: each case's notices (one query), the
-    concerns they raise (one query) and how soon it is due."""
-    pairs = [(row[0], row[1]) for row in rows]
-    ids = [c.id for c, _ in pairs]
-    by_case: dict[int, list[Notice]] = {i: [] for i in ids}
-    if ids:
-        for notice in db.session.scalars(
-            select(Notice)
-            .where(Notice.case_id.in_(ids))
-            .options(joinedload(Notice.receiving_agency))
-            .order_by(Notice.id)
-        ):
-            by_case[notice.case_id].append(notice)  # type: ignore[index]
-    concerns = concern_counts(ids)
-    urgency_of = _urgency()
-    result = []
-    for case_, due in pairs:
-        row = QueueRow(
-            case=case_,
-            notices=by_case[case_.id],
-            next_due_on=due,
-            concerns=[c for c, n in concerns.get(case_.id, {}).items() if n],
+@cache
+def _concern_columns() -> tuple[ColumnElement[bool], ...]:
+    """Whether a notice raises each concern, as columns (built once: the expressions
+    never change, and building them costs more than running them)."""
+    return tuple(case((raises(c), True), else_=False).label(c.value) for c in Concern)
+
+
+def _notice_facts(ids: list[int]) -> Select[Any]:
+    """Of each notice of the cases ``ids``: only what the queue shows, and which concerns
+    it raises, as plain columns (no notice objects: a page of 50 collective cases would
+    otherwise load every column of hundreds of notices)."""
+    return (
+        select(
+            Notice.case_id,
+            Notice.member_id,
+            Notice.kind,
+            Agency.department,
+            Agency.code,
+            Notice.receiving_agency_other,
+            Notice.receiving_unit,
+            *_concern_columns(),
         )
+        .outerjoin(Agency, Agency.id == Notice.receiving_agency_id)
+        .where(Notice.case_id.in_(ids))
+        .order_by(Notice.id)
+    )
+
+
+def queue_rows(rows: Iterable[Any], chapters: Iterable[Chapter]) -> list[QueueRow]:
+    """Rows of ``queue_page_query`` made ready to show, with what their notices say (one
+    query) and how soon each case is due (by the calendar of the case's chapter, one of
+    ``chapters``)."""
+    result = {row.id: QueueRow(**row._asdict()) for row in rows}
+    members: dict[int, set[int]] = {i: set() for i in result}
+    raised: dict[int, set[Concern]] = {i: set() for i in result}
+    places: dict[int, dict[str, str]] = {i: {} for i in result}
+    if result:
+        for n in db.session.execute(_notice_facts(list(result))):
+            row = result[n.case_id]
+            members[n.case_id].add(n.member_id)
+            if n.kind:
+                label = NoticeKind(n.kind).label
+                if label not in row.kinds:
+                    row.kinds.append(label)
+            agency = f"{n.department}/{n.code}" if n.department else n.receiving_agency_other
+            where = ", ".join(p.strip() for p in (agency, n.receiving_unit) if p)
+            if where:
+                places[n.case_id].setdefault(where.casefold(), where)
+            raised[n.case_id].update(c for c in Concern if getattr(n, c.value))
+    urgency_of = _urgency()
+    by_id = {c.id: c for c in chapters}
+    today_in: dict[int, date] = {}
+    for case_id, row in result.items():
+        row.members = len(members[case_id])
+        row.destinations = list(places[case_id].values())
+        row.concerns = [c for c in Concern if c in raised[case_id]]
+        due = row.next_due_on
         if due is not None and urgency_of is not None:
-            today = urgency_of.chapter_today(case_.chapter)
+            if row.chapter_id not in today_in:
+                today_in[row.chapter_id] = urgency_of.chapter_today(by_id[row.chapter_id])
+            today = today_in[row.chapter_id]
             row.days_left = urgency_of.days_left(due, today)
             row.due_text = urgency_of.days_left_text(due, today)
             row.urgency = urgency_of.urgency(due, today)
-        result.append(row)
-    return result
+    return list(result.values())
 
 
 def _urgency() -> Any:

@@ -29,7 +29,7 @@ from union.cases.models import (
     CaseReferenceCounter,
     CaseStatus,
 )
-from union.chapters.models import Chapter
+from union.chapters.models import rep_coverage
 from union.core import audit
 from union.core.links import external_url
 from union.core.outbox import queue_email
@@ -249,7 +249,12 @@ def _assignable(chapter_ids: Iterable[int]) -> ColumnElement[bool]:
             User.role == Role.ADMIN,
             and_(
                 User.role == Role.REP,
-                User.covered_chapters.any(Chapter.id.in_(list(chapter_ids))),
+                # By the coverage table's key, not a test of every account's coverage.
+                User.id.in_(
+                    select(rep_coverage.c.user_id).where(
+                        rep_coverage.c.chapter_id.in_(list(chapter_ids))
+                    )
+                ),
             ),
         ),
     )

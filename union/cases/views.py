@@ -34,14 +34,13 @@ from union.cases.forms import (
 from union.cases.models import Case, CaseStatus, SavedView
 from union.cases.queue import (
     MINE,
-    QUEUE_OPTIONS,
     SORTS,
     UNASSIGNED,
     CaseFilter,
     Viewer,
     deadlines_available,
     delete_view,
-    queue_query,
+    queue_page_query,
     queue_rows,
     save_view,
     saved_views,
@@ -136,7 +135,7 @@ def queue() -> str:
     form = _filter_form(user, request.args, chapters, people)
     f = _case_filter(form)
     viewer = Viewer.of(user)
-    page = paginate(queue_query(viewer, f), page_arg(), options=QUEUE_OPTIONS, scalars=False)
+    page = paginate(queue_page_query(viewer, f), page_arg(), scalars=False)
     bulk = BulkForm(formdata=None, back=f.query_string(), prefix="bulk")
     _bulk_choices(bulk, user, people)
     return render_template(
@@ -144,7 +143,8 @@ def queue() -> str:
         form=form,
         filter=f,
         page=page,
-        rows=queue_rows(page.items),
+        rows=queue_rows(page.items, chapters),
+        chapter_labels={c.id: c.label for c in chapters},
         counts=status_counts(viewer, f),
         views=saved_views(user.id),
         save_form=SaveViewForm(formdata=None, query=f.query_string(), prefix="view"),
@@ -154,6 +154,7 @@ def queue() -> str:
         statuses=list(CaseStatus),
         multiple_chapters=len(chapters) > 1,
         sort_label=SORTS.get(f.sort, SORTS["newest"]),
+        zone=viewer.zone,
     )
 
 
