@@ -8,6 +8,7 @@ import pytest
 
 from tests.factories import case_of, login, make_chapter, make_notice, make_user
 from union.cases import services
+from union.cases.models import CaseStatus
 from union.cases.queue import CaseFilter, Viewer, status_counts
 from union.chapters.models import Agency
 from union.core.time import local_time, utcnow
@@ -304,3 +305,19 @@ def test_a_collective_case_names_each_destination_once(client, ctx, chapter, rep
     login(client, rep)
     page = client.get("/cases/").get_data(as_text=True)
     assert page.count("DHS/ICE-ERO, ERO Atlanta") == 1 and "ero atlanta" not in page
+
+
+@pytest.mark.parametrize(
+    ("status", "listed"), [("", 3), ("status=all", 5), ("status=closed", 2), ("status=new", 3)]
+)
+def test_the_total_counts_the_cases_the_status_filter_lists(
+    client, ctx, chapter, rep, status, listed
+):
+    cases = [_case(chapter, kind="detail") for _ in range(5)]
+    for case in cases[:2]:
+        services.set_status(case, CaseStatus.CLOSED, actor=rep)
+    db.session.commit()
+    login(client, rep)
+    page = client.get(f"/cases/?{status}").get_data(as_text=True)
+    assert len(_refs(client, status)) == listed
+    assert f"Showing 1–{listed} of {listed} cases." in page

@@ -250,6 +250,16 @@ def _with_status(stmt: Select[Any], status: str) -> Select[Any]:
     return stmt
 
 
+def status_matches(wanted: str, status: str) -> bool:
+    """Whether a case of ``status`` is one the filter's status ``wanted`` lists (as
+    ``_with_status`` selects them): the queue's total from its counts per status."""
+    if wanted == OPEN:
+        return status in OPEN_STATUSES
+    if wanted in {s.value for s in CaseStatus}:
+        return status == wanted
+    return True
+
+
 def queue_query(viewer: Viewer, f: CaseFilter) -> Select[Any]:
     """Rows of ``(Case, next_due_on)`` the viewer may see that match ``f``, in its order.
     ``next_due_on`` is the earliest open deadline (None without one)."""

@@ -45,6 +45,7 @@ from union.cases.queue import (
     save_view,
     saved_views,
     status_counts,
+    status_matches,
 )
 from union.cases.services import CaseProblems, StaleCase
 from union.cases.timeline import describe_for_rep, shows_body
@@ -135,7 +136,9 @@ def queue() -> str:
     form = _filter_form(user, request.args, chapters, people)
     f = _case_filter(form)
     viewer = Viewer.of(user)
-    page = paginate(queue_page_query(viewer, f), page_arg(), scalars=False)
+    counts = status_counts(viewer, f)
+    total = sum(n for status, n in counts.items() if status_matches(f.status, status))
+    page = paginate(queue_page_query(viewer, f), page_arg(), scalars=False, total=total)
     bulk = BulkForm(formdata=None, back=f.query_string(), prefix="bulk")
     _bulk_choices(bulk, user, people)
     return render_template(
@@ -145,7 +148,7 @@ def queue() -> str:
         page=page,
         rows=queue_rows(page.items, chapters),
         chapter_labels={c.id: c.label for c in chapters},
-        counts=status_counts(viewer, f),
+        counts=counts,
         views=saved_views(user.id),
         save_form=SaveViewForm(formdata=None, query=f.query_string(), prefix="view"),
         delete_form=DeleteViewForm(formdata=None, prefix="forget"),

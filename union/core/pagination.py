@@ -49,13 +49,16 @@ def paginate(
     per_page: int = PER_PAGE,
     options: Sequence[Any] = (),
     scalars: bool = True,
+    total: int | None = None,
 ) -> Page[Any]:
     """Run ``stmt`` for page ``page`` (1-based; past the end shows the last page).
 
     Two queries whatever the page holds: the count, then the rows with ``options``
-    (eager loads) applied.
+    (eager loads) applied. A caller that has counted the rows already passes ``total``,
+    and the count is not asked again.
     """
-    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    if total is None:
+        total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
     pages = max(1, math.ceil((total or 0) / per_page))
     page = min(max(page, 1), pages)
     result = db.session.execute(
