@@ -2,10 +2,22 @@
 
 from datetime import datetime
 
-from flask import Flask
+from flask import Flask, has_request_context, request
 from flask_login import current_user
 
 from union.core.time import as_utc, local_time
+
+
+def _viewer_zone() -> str:
+    """The time zone of the viewer's chapter: looked up once per request (a case with a
+    long timeline shows a hundred timestamps)."""
+    if has_request_context() and hasattr(request, "viewer_zone"):
+        return str(request.viewer_zone)
+    chapter = getattr(current_user, "chapter", None) if current_user else None
+    zone = chapter.timezone if chapter else "America/New_York"
+    if has_request_context():
+        request.viewer_zone = zone  # type: ignore[attr-defined]
+    return zone
 
 
 def init_app(app: Flask) -> None:
@@ -15,8 +27,7 @@ def init_app(app: Flask) -> None:
         if value is None:
             return ""
         if zone is None:
-            chapter = getattr(current_user, "chapter", None) if current_user else None
-            zone = chapter.timezone if chapter else "America/New_York"
+            zone = _viewer_zone()
         shown = local_time(as_utc(value), zone)
         return shown.strftime("%b %-d, %Y %H:%M %Z")
 

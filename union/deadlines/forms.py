@@ -7,7 +7,6 @@ from wtforms import (
     DateField,
     IntegerField,
     RadioField,
-    SelectField,
     StringField,
     SubmitField,
     TextAreaField,
@@ -15,6 +14,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, NumberRange, Optional
 
 from union.chapters.models import DayKind
+from union.core.widgets import SelectField
 from union.deadlines.models import KIND_LABELS, REASON_LENGTH, TITLE_LENGTH, DeadlineKind
 from union.notices.forms import MaxChars, clean_text, options
 
