@@ -14,8 +14,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from sqlalchemy import create_engine, text
+from sqlalchemy.exc import OperationalError
 
-from tests.factories import PASSWORD, make_chapter, make_user, notice_answers
+from tests.factories import PASSWORD, login, make_chapter, make_user, notice_answers
 from tests.servers import Browser, process_env
 from union.auth.models import User
 from union.extensions import db
@@ -103,3 +104,23 @@ def test_requests_after_the_database_drops_every_connection_succeed_and_nothing_
             assert found == [], f"{marker}: the member saw {outcome}, yet it was stored"
     confirmed = sum(1 for outcome in outcomes.values() if outcome == "stored")
     assert confirmed > 0, "no submission went through while the load ran"
+    assert not [o for o in outcomes.values() if "500" in o], "a member saw a server error"
+
+
+def test_a_request_whose_database_went_away_says_try_again_not_error(app, client, ctx, monkeypatch):
+    """A request caught by the restart is refused with 503 and a page that says what
+    happened to what was sent (not saved) and what to do (send it again)."""
+    from union.notices import views
+
+    login(client, make_user(chapter=make_chapter()))
+
+    def database_gone(*args, **kwargs):
+        raise OperationalError("SELECT 1", {}, Exception("server closed the connection"))
+
+    monkeypatch.setattr(views.services, "member_notices", database_gone)
+    response = client.get("/notices/")
+    assert response.status_code == 503 and int(response.headers["Retry-After"]) > 0
+    page = response.get_data(as_text=True)
+    assert "was not saved" in page and "send it again" in page
+    monkeypatch.undo()
+    assert client.get("/notices/").status_code == 200  # the next request is served

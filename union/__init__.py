@@ -4,7 +4,8 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, render_template
+from flask import Flask, render_template, request
+from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -111,3 +112,16 @@ def _register_error_pages(app: Flask) -> None:
     def _server_error(error: Exception):  # type: ignore[no-untyped-def]
         db.session.rollback()
         return render_template("errors/error.html", error=None), 500
+
+    # The database went away under the request (a restart, a failover; SQLite's lock
+    # held past the busy timeout): nothing of the request was saved, and trying again in
+    # a moment works (the pool checks connections before use). Say so, not "error".
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    def _database_unavailable(error: Exception):  # type: ignore[no-untyped-def]
+        app.logger.warning(
+            "database unavailable during %s %s", request.method, request.path, exc_info=error
+        )
+        db.session.rollback()
+        page = render_template("errors/error.html", error=None, database_unavailable=True)
+        return page, 503, {"Retry-After": "5"}

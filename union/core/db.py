@@ -1,5 +1,7 @@
-"""Database wiring: SQLite pragmas and transaction mode, the audit-log guard."""
+"""Database wiring: SQLite pragmas and transaction mode, the audit-log guard, and a
+request's end that survives a connection the server dropped."""
 
+import logging
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -9,6 +11,11 @@ from typing import Any
 from flask import Flask, request
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import InterfaceError, OperationalError
+
+from union.extensions import db
+
+log = logging.getLogger(__name__)
 
 # SQLite only lets one writer in at a time. A transaction that reads and then writes under
 # the default DEFERRED mode can fail at once with "database is locked" when another writer
@@ -55,3 +62,16 @@ def init_app(app: Flask) -> None:
     @app.before_request
     def _choose_transaction_mode() -> None:
         _begin_immediate.set(request.method not in {"GET", "HEAD", "OPTIONS"})
+
+    # Runs before Flask-SQLAlchemy's own teardown (registered earlier, run later). A
+    # request that has its answer may still hold a transaction whose connection the
+    # server dropped meanwhile (a restart): the rollback at the end then fails, and
+    # without this the answer would be replaced by a 500, even after a commit (a member
+    # told "error" for a notice that is stored would send it again).
+    @app.teardown_appcontext
+    def _end_session_whatever_the_connection(exc: BaseException | None) -> None:
+        try:
+            db.session.remove()
+        except (OperationalError, InterfaceError):
+            log.warning("the database dropped a connection at the end of a request")
+            db.session.registry.clear()  # the pool has invalidated the connection
