@@ -99,12 +99,7 @@ def _stored_pages(app: Flask, template: attack.Template, form: attack.Form, seen
 
 # Holes these tests found in features being built, reported to their authors; each entry
 # goes once fixed (the test then passes and says XPASS).
-KNOWN_HOLES = {
-    "cases.save_saved_view": "a view name of only spaces gets a 500 (NOT NULL saved_views.name)",
-    "cases.assign": "a rep id past 2**31 gets a 500 on PostgreSQL (integer out of range)",
-    "cases.comment": "comment-to='²' passes str.isdigit() and int() refuses it: a 500",
-    "cases.bulk": "a case id past what the database's integer holds gets a 500",
-}
+KNOWN_HOLES: dict[str, str] = {}
 
 
 @pytest.mark.slow
