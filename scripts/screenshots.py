@@ -27,8 +27,9 @@ SHOTS = [
     ("tanya.brooks@example.org", "/notices/", "my-notices.png", False),
     ("steward247@example.org", "/cases/", "case-queue.png", False),
     ("steward247@example.org", "first-case", "case-page.png", False),
-    ("steward247@example.org", "/rosters/", "roster-requests.png", False),
-    ("steward247@example.org", "/dashboard/", "dashboard.png", False),
+    ("steward247@example.org", "/roster-requests/", "roster-requests.png", False),
+    ("steward247@example.org", "/reports/", "dashboard.png", False),
+    ("steward247@example.org", "/reports/out-on-assignment", "out-on-assignment.png", False),
     ("admin@example.org", "/admin/chapters", "admin-chapters.png", False),
     ("admin@example.org", "/admin/users", "admin-users.png", False),
 ]
