@@ -85,7 +85,7 @@ def matching_case_ids(viewer: Viewer, f: CaseFilter) -> Select[Any]:
     """The ids of the cases the queue lists for ``f`` (any order), as a subquery. A CTE:
     the queue's own subqueries about notices must not correlate with the notices an
     enclosing query counts."""
-    listed = queue_query(viewer, f).order_by(None).cte("listed")
+    listed = queue_query(viewer, f).order_by(None).with_only_columns(Case.id).cte("listed")
     return select(listed.c.id)
 
 
