@@ -85,8 +85,8 @@ bench: $(VENV)/.installed-dev
 	@case "$(BENCH_BACKENDS)" in *postgresql*) \
 		if command -v pg_isready >/dev/null 2>&1 && ! pg_isready -h 127.0.0.1 -p 5432 -q \
 			&& [ "$$(id -u)" = 0 ] && command -v pg_ctlcluster >/dev/null 2>&1; then \
-			pg_ctlcluster --skip-systemctl-redirect "$$(ls /etc/postgresql | head -n 1)" main start; \
-			sleep 2; \
+			pg_ctlcluster --skip-systemctl-redirect "$$(ls /etc/postgresql | head -n 1)" main start || true; \
+			for _ in 1 2 3 4 5 6 7 8 9 10; do pg_isready -h 127.0.0.1 -p 5432 -q && break; sleep 1; done; \
 		fi;; \
 	esac
 	BENCH_SCALES=$(BENCH_SCALES) BENCH_BACKENDS=$(BENCH_BACKENDS) $(BIN)/python bench/run_bench.py
