@@ -349,7 +349,7 @@ class QueueRow:
 def _concern_columns() -> tuple[ColumnElement[bool], ...]:
     """Whether a notice raises each concern, as columns (built once: the expressions
     never change, and building them costs more than running them)."""
-    return tuple(case((raises(c), True), else_=False).label(c.value) for c in Concern)
+    return tuple(case((raises(c), True), else_=False).label(c.value) for c in CONCERNS)
 
 
 def _notice_facts(ids: list[int]) -> Select[Any]:
@@ -365,12 +365,16 @@ def _notice_facts(ids: list[int]) -> Select[Any]:
             Agency.code,
             Notice.receiving_agency_other,
             Notice.receiving_unit,
-            *_concern_columns(),
+            *_concern_columns(),  # last, in the order of CONCERNS
         )
         .outerjoin(Agency, Agency.id == Notice.receiving_agency_id)
         .where(Notice.case_id.in_(ids))
         .order_by(Notice.id)
     )
+
+
+CONCERNS = tuple(Concern)  # in the order the queue lists them
+KIND_LABELS = {kind.value: kind.label for kind in NoticeKind}
 
 
 def queue_rows(rows: Iterable[Any], chapters: Iterable[Chapter]) -> list[QueueRow]:
@@ -385,22 +389,23 @@ def queue_rows(rows: Iterable[Any], chapters: Iterable[Chapter]) -> list[QueueRo
         for n in db.session.execute(_notice_facts(list(result))):
             row = result[n.case_id]
             members[n.case_id].add(n.member_id)
-            if n.kind:
-                label = NoticeKind(n.kind).label
-                if label not in row.kinds:
-                    row.kinds.append(label)
+            label = KIND_LABELS.get(n.kind)
+            if label and label not in row.kinds:
+                row.kinds.append(label)
             agency = f"{n.department}/{n.code}" if n.department else n.receiving_agency_other
             where = ", ".join(p.strip() for p in (agency, n.receiving_unit) if p)
             if where:
                 places[n.case_id].setdefault(where.casefold(), where)
-            raised[n.case_id].update(c for c in Concern if getattr(n, c.value))
+            raised[n.case_id].update(
+                c for c, yes in zip(CONCERNS, n[-len(CONCERNS) :], strict=True) if yes
+            )
     urgency_of = _urgency()
     by_id = {c.id: c for c in chapters}
     today_in: dict[int, date] = {}
     for case_id, row in result.items():
         row.members = len(members[case_id])
         row.destinations = list(places[case_id].values())
-        row.concerns = [c for c in Concern if c in raised[case_id]]
+        row.concerns = [c for c in CONCERNS if c in raised[case_id]]
         due = row.next_due_on
         if due is not None and urgency_of is not None:
             if row.chapter_id not in today_in:
