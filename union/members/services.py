@@ -21,6 +21,7 @@ from union.core import audit
 from union.core.links import external_url
 from union.core.outbox import queue_email
 from union.core.permissions import policy
+from union.core.security import MAX_ID
 from union.core.time import utcnow
 from union.extensions import db
 from union.members.imports import FIELDS_BY_NAME
@@ -342,12 +343,14 @@ def members_to_invite_all(chapter_id: int) -> list[Member]:
 
 
 def members_by_ids(chapter_id: int, ids: list[int]) -> list[Member]:
-    """The chapter's members among ``ids`` (ids of other chapters are ignored)."""
+    """The chapter's members among ``ids`` (ids of other chapters are ignored, and so are
+    numbers no id can be: 2**63 is an error in SQLite, not "no such member")."""
+    ids = [i for i in ids if 0 < i <= MAX_ID][:5000]
     if not ids:
         return []
     return list(
         db.session.scalars(
-            select(Member).where(Member.chapter_id == chapter_id, Member.id.in_(ids[:5000]))
+            select(Member).where(Member.chapter_id == chapter_id, Member.id.in_(ids))
         )
     )
 
