@@ -2,6 +2,7 @@
 even by submissions at the same moment."""
 
 import threading
+from typing import Any
 
 import pytest
 from sqlalchemy.exc import IntegrityError
@@ -52,13 +53,16 @@ def test_members_submitting_at_the_same_moment_get_different_references(ctx, dat
     barrier = threading.Barrier(len(members))
     errors: list[BaseException] = []
 
-    def member_submits(member_id: int, notice_ids: list[int]) -> None:
+    # Each member's own app (its own engine and connections), made before the race so
+    # that only the submissions race (making an app is slow on a loaded machine).
+    workers = [create_app(_test_config(database_url)) for _ in members]
+
+    def member_submits(worker: Any, member_id: int, notice_ids: list[int]) -> None:
         from union.notices import services
 
-        worker = create_app(_test_config(database_url))
         try:
             with worker.app_context():
-                barrier.wait(timeout=30)
+                barrier.wait(timeout=60)
                 member = db.session.get(services.User, member_id)
                 for notice_id in notice_ids:
                     services.submit_notice(
@@ -70,13 +74,13 @@ def test_members_submitting_at_the_same_moment_get_different_references(ctx, dat
             errors.append(exc)
 
     threads = [
-        threading.Thread(target=member_submits, args=(m.id, drafts[i * 3 : i * 3 + 3]))
+        threading.Thread(target=member_submits, args=(workers[i], m.id, drafts[i * 3 : i * 3 + 3]))
         for i, m in enumerate(members)
     ]
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join(60)
+        thread.join(120)
     assert errors == []
     db.session.rollback()  # end this session's snapshot to see the workers' commits
     references = sorted(db.session.scalars(db.select(Case.reference)))
