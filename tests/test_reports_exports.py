@@ -65,7 +65,7 @@ def test_the_csv_rereads_to_the_rows_exported(client, cases):
     login(client, cases["rep"])
     response = client.get("/reports/export/cases.csv")
     assert response.status_code == 200
-    assert response.mimetype == "text/csv"
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
     assert "attachment" in response.headers["Content-Disposition"]
     rows = _read_csv(response.data)
     db.session.expire_all()

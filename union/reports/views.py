@@ -60,7 +60,7 @@ def _chapters(user: User) -> list[Chapter]:
 
 
 def _download(body: Any, mimetype: str, filename: str) -> Response:
-    response = Response(body, mimetype=mimetype)
+    response = Response(body, content_type=mimetype)
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     # Tell proxies not to buffer the stream (nginx would hold it all otherwise).
     response.headers["X-Accel-Buffering"] = "no"
