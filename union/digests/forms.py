@@ -6,6 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, RadioField, SelectField, SubmitField
 from wtforms.validators import InputRequired, ValidationError
 
+from union.admin.forms import choices
 from union.core.time import us_timezone_choices
 from union.digests.models import WEEKDAYS, DigestFrequency
 
@@ -22,18 +23,18 @@ def _zones() -> tuple[list[tuple[str, str]], frozenset[str]]:
 class DigestPreferenceForm(FlaskForm):
     frequency = RadioField(
         "How often",
-        choices=[(f.value, f.label) for f in DigestFrequency],
+        choices=choices((f.value, f.label) for f in DigestFrequency),
         validators=[InputRequired("Choose off, daily or weekly.")],
     )
     hour = SelectField(
         "At what time",
-        choices=[(h, f"{h:02d}:00") for h in range(24)],
+        choices=choices((h, f"{h:02d}:00") for h in range(24)),
         coerce=int,
         description="On the clock of the time zone below.",
     )
     weekday = SelectField(
         "On which day (weekly digests)",
-        choices=list(enumerate(WEEKDAYS)),
+        choices=choices(enumerate(WEEKDAYS)),
         coerce=int,
     )
     timezone = SelectField(
@@ -46,7 +47,7 @@ class DigestPreferenceForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
-        self.timezone.choices = _zones()[0]
+        self.timezone.choices = choices(_zones()[0])
 
     def validate_timezone(self, field: SelectField) -> None:
         if (field.data or "") not in _zones()[1]:
