@@ -9,17 +9,15 @@ The restart is simulated as in ``test_faults_database.py`` (restarting the machi
 PostgreSQL would break every other test session on it).
 """
 
-import threading
 import time
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
 
 from tests.factories import make_chapter, make_user, notice_answers
 from tests.servers import process_env, wait_until
-from tests.test_faults_database import _submit, _terminate_connections
+from tests.test_faults_database import _submit, _terminate_connections, members_submitting
 from union.auth.models import User
 from union.core.outbox import OutboxMessage, OutboxStatus
 from union.core.time import utcnow
@@ -66,23 +64,12 @@ def test_under_load_with_the_database_restarted_and_smtp_stopped_nothing_is_lost
         DIGEST_JOB_SECONDS=3600,
     )
     server = processes.gunicorn(env, workers=2)  # sends each receipt after its commit
-    outcomes: dict[str, str] = {}
-    stop = threading.Event()
-
-    def load(member: str) -> None:
-        while not stop.is_set():
-            marker = f"load-{uuid.uuid4().hex}"
-            outcomes[marker] = _submit(server.url, member, answers, marker)
-
-    with ThreadPoolExecutor(max_workers=len(members)) as pool:
-        for member in members:
-            pool.submit(load, member)
+    with members_submitting(server.url, members, answers) as outcomes:
         time.sleep(2)
         delivered_before_outage = len(smtp_server.messages)
         smtp_server.stop()
         killed = [_terminate_connections(database_url) for _ in range(3) if not time.sleep(1)]
         time.sleep(1.5)
-        stop.set()
     assert sum(killed) > 0, "no connection was there to drop: the test proved nothing"
     assert delivered_before_outage > 0, "no receipt went out before the outage"
     # Caught by the restart, a request is told to try again (503), never "error" (500).

@@ -10,7 +10,9 @@ or a failover does.
 import threading
 import time
 import uuid
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -51,6 +53,27 @@ def _submit(base_url: str, email: str, answers: dict, marker: str) -> str:
     return f"status {reply.status}"
 
 
+@contextmanager
+def members_submitting(base_url: str, members: list[str], answers: dict) -> Iterator[dict]:
+    """Each of ``members`` submitting notice after notice until the block ends; yields
+    what each submission's member was told, by the marker in its statement."""
+    outcomes: dict[str, str] = {}
+    stop = threading.Event()
+
+    def load(member: str) -> None:
+        while not stop.is_set():
+            marker = f"load-{uuid.uuid4().hex}"
+            outcomes[marker] = _submit(base_url, member, answers, marker)
+
+    with ThreadPoolExecutor(max_workers=len(members)) as pool:
+        for member in members:
+            pool.submit(load, member)
+        try:
+            yield outcomes
+        finally:
+            stop.set()
+
+
 @pytest.mark.slow
 def test_requests_after_the_database_drops_every_connection_succeed_and_nothing_is_lost(
     app, ctx, backend, database_url, processes, tmp_path
@@ -64,21 +87,10 @@ def test_requests_after_the_database_drops_every_connection_succeed_and_nothing_
     server = processes.gunicorn(
         process_env(database_url, tmp_path / "uploads", RATELIMIT_ENABLED=0), workers=2
     )
-    outcomes: dict[str, str] = {}
-    stop = threading.Event()
-
-    def load(member) -> None:
-        while not stop.is_set():
-            marker = f"load-{uuid.uuid4().hex}"
-            outcomes[marker] = _submit(server.url, member, answers, marker)
-
-    with ThreadPoolExecutor(max_workers=len(members)) as pool:
-        for member in members:
-            pool.submit(load, member)
+    with members_submitting(server.url, members, answers) as outcomes:
         time.sleep(1.5)
         killed = [_terminate_connections(database_url) for _ in range(3) if not time.sleep(1)]
         time.sleep(1)
-        stop.set()
     assert sum(killed) > 0, "no connection was there to drop: the test proved nothing"
 
     # Afterwards every request succeeds: the pool replaces the dead connections.
