@@ -392,7 +392,9 @@ def queue_rows(rows: Iterable[Any], chapters: Iterable[Chapter]) -> list[QueueRo
             label = KIND_LABELS.get(n.kind)
             if label and label not in row.kinds:
                 row.kinds.append(label)
-            agency = f"{n.department}/{n.code}" if n.department else n.receiving_agency_other
+            agency = (
+                Agency.label_of(n.department, n.code) if n.department else n.receiving_agency_other
+            )
             where = ", ".join(p.strip() for p in (agency, n.receiving_unit) if p)
             if where:
                 places[n.case_id].setdefault(where.casefold(), where)

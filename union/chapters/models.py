@@ -38,7 +38,12 @@ class Agency(db.Model):
 
     @property
     def label(self) -> str:
-        return f"{self.department}/{self.code}"
+        return self.label_of(self.department, self.code)
+
+    @staticmethod
+    def label_of(department: str, code: str) -> str:
+        """The short name of a component, e.g. ``Treasury/IRS-CI``."""
+        return f"{department}/{code}"
 
     def __repr__(self) -> str:
         return f"<Agency {self.label}>"

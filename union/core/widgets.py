@@ -2,7 +2,7 @@
 
 WTForms' ``Select`` builds every ``<option>`` through ``html_params`` and inspects its own
 ``render_option`` signature on every render; a queue page with a dozen filters and the
-agency catalogue twice renders a few hundred options. This one writes the same markup
+agency catalogue twice renders close to a hundred. This one writes the same markup
 directly (a choice's ``render_kw`` still goes through ``html_params``).
 """
 
