@@ -4,6 +4,7 @@ with the same rules."""
 
 import enum
 from collections.abc import Iterable
+from functools import cache
 
 from sqlalchemy import ColumnElement, and_, case, exists, func, or_, select
 
@@ -73,16 +74,24 @@ def raises(concern: Concern) -> ColumnElement[bool]:
     raise ValueError(concern)
 
 
+@cache
+def _count_columns() -> tuple[ColumnElement[int], ...]:
+    """How many notices raise each concern, as columns (built once: the expressions never
+    change, and building them costs more than running them for one case)."""
+    return tuple(
+        func.sum(case((raises(concern), 1), else_=0)).label(concern.value) for concern in Concern
+    )
+
+
 def concern_counts(case_ids: Iterable[int]) -> dict[int, dict[Concern, int]]:
     """For each case, how many of its notices raise each concern (one grouped query)."""
     ids = list(case_ids)
     if not ids:
         return {}
-    columns = [
-        func.sum(case((raises(concern), 1), else_=0)).label(concern.value) for concern in Concern
-    ]
     rows = db.session.execute(
-        select(Notice.case_id, *columns).where(Notice.case_id.in_(ids)).group_by(Notice.case_id)
+        select(Notice.case_id, *_count_columns())
+        .where(Notice.case_id.in_(ids))
+        .group_by(Notice.case_id)
     )
     return {
         row.case_id: {concern: int(getattr(row, concern.value) or 0) for concern in Concern}

@@ -181,6 +181,9 @@ class Notice(db.Model):
         # The digest's new notices of a period: a chapter's submitted notices by when they
         # were submitted, read as a range (without it, each of its chapters' notices).
         Index("ix_notices_chapter_id_status_submitted_at", "chapter_id", "status", "submitted_at"),
+        # A case page's duplicate suggestions: the chapter's notices of one kind told
+        # within a few days, read as a range.
+        Index("ix_notices_chapter_id_kind_notified_on", "chapter_id", "kind", "notified_on"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
