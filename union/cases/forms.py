@@ -22,7 +22,16 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from union.admin.forms import choices
 from union.cases.concerns import Concern
 from union.cases.models import MAX_GRIEVANCE_STEP, CaseActionKind, CasePriority
-from union.cases.queue import DUE_FILTERS, SORTS, STATUS_FILTERS, VIEW_NAME_LENGTH
+from union.cases.queue import (
+    DUE_FILTERS,
+    MINE,
+    SORTS,
+    STATUS_FILTERS,
+    UNASSIGNED,
+    VIEW_NAME_LENGTH,
+    CaseFilter,
+)
+from union.chapters.services import active_agencies
 from union.core.security import MAX_ID
 from union.core.widgets import SelectField
 from union.notices.forms import MaxChars, clean_text
@@ -90,6 +99,49 @@ class QueueFilterForm(FlaskForm):
         """A field's value if it is valid, else None (a bad value filters nothing)."""
         f = self[name]
         return None if f.errors or f.data in ("", None) else f.data
+
+    def offer(self, user: Any, chapters: list[Any], people: list[Any]) -> None:
+        """The options ``user`` may choose from (``chapters``, the catalogue's components,
+        ``people`` who may hold the cases), then the URL read against them. A bad date is
+        shown empty with its error: a date input can only hold a date."""
+        self.chapter.choices = choices(
+            [("", "All chapters" if user.is_admin else "All your chapters"),
+             *((c.id, f"{c.label} — {c.name}") for c in chapters)]
+        )  # fmt: skip
+        agencies = [("", "Any component"), *((a.id, a.label) for a in active_agencies())]
+        self.home.choices = choices(agencies)
+        self.receiving.choices = choices(agencies)
+        self.assigned.choices = choices(
+            [("", "Anyone"), (MINE, "Me"), (UNASSIGNED, "Nobody yet"),
+             *((p.id, p.name) for p in people if p.id != user.id)]
+        )  # fmt: skip
+        self.validate()
+        for name in ("opened_from", "opened_to"):
+            if self[name].errors:
+                self[name].raw_data = []
+
+    def case_filter(self) -> CaseFilter:
+        """The filter the form reads (what it could not read filters nothing; no status
+        means the form's default one)."""
+
+        def number(name: str) -> int | None:
+            # "²" or 2**40 are no id (PostgreSQL refuses the latter).
+            return record_id(self.value(name))
+
+        return CaseFilter(
+            status=self.value("status") or self.status.default,
+            chapter_id=number("chapter"),
+            home_agency_id=number("home"),
+            receiving_agency_id=number("receiving"),
+            kind=self.value("kind"),
+            concern=self.value("concern"),
+            assigned=self.value("assigned"),
+            due=self.value("due"),
+            opened_from=self.value("opened_from"),
+            opened_to=self.value("opened_to"),
+            q=self.value("q"),
+            sort=self.value("sort") or "newest",
+        )
 
 
 class BulkForm(FlaskForm):

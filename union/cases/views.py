@@ -33,9 +33,7 @@ from union.cases.forms import (
 )
 from union.cases.models import Case, CaseStatus, SavedView
 from union.cases.queue import (
-    MINE,
     SORTS,
-    UNASSIGNED,
     CaseFilter,
     Viewer,
     deadlines_available,
@@ -50,7 +48,6 @@ from union.cases.queue import (
 from union.cases.services import CaseProblems, StaleCase
 from union.cases.timeline import describe_for_rep, shows_body
 from union.chapters.models import Chapter
-from union.chapters.services import active_agencies
 from union.core.pagination import page_arg, paginate
 from union.core.permissions import can, ensure_can, rep_required
 from union.core.time import local_time, utcnow
@@ -75,42 +72,8 @@ def _filter_form(
     user: User, formdata: Any, chapters: list[Chapter], people: list[User]
 ) -> QueueFilterForm:
     form = QueueFilterForm(formdata=formdata)
-    form.chapter.choices = choices(
-        [("", "All your chapters"), *((c.id, f"{c.label} — {c.name}") for c in chapters)]
-    )
-    agencies = [("", "Any component"), *((a.id, a.label) for a in active_agencies())]
-    form.home.choices = choices(agencies)
-    form.receiving.choices = choices(agencies)
-    form.assigned.choices = choices(
-        [("", "Anyone"), (MINE, "Me"), (UNASSIGNED, "Nobody yet"),
-         *((p.id, p.name) for p in people if p.id != user.id)]
-    )  # fmt: skip
-    form.validate()
-    for name in ("opened_from", "opened_to"):
-        if form[name].errors:
-            # A date input can only hold a date: show it empty, with the error beside it.
-            form[name].raw_data = []
+    form.offer(user, chapters, people)
     return form
-
-
-def _case_filter(form: QueueFilterForm) -> CaseFilter:
-    def number(name: str) -> int | None:
-        return record_id(form.value(name))
-
-    return CaseFilter(
-        status=form.value("status") or "open",
-        chapter_id=number("chapter"),
-        home_agency_id=number("home"),
-        receiving_agency_id=number("receiving"),
-        kind=form.value("kind"),
-        concern=form.value("concern"),
-        assigned=form.value("assigned"),
-        due=form.value("due"),
-        opened_from=form.value("opened_from"),
-        opened_to=form.value("opened_to"),
-        q=form.value("q"),
-        sort=form.value("sort") or "newest",
-    )
 
 
 def _back_to_queue(query: str | None) -> Response:
@@ -124,7 +87,7 @@ def _filter_of(query: str | None) -> CaseFilter:
     chapters = _chapters(user)
     args = MultiDict(parse_qsl(query or "", keep_blank_values=False))
     people = services.assignable_people([c.id for c in chapters])
-    return _case_filter(_filter_form(user, args, chapters, people))
+    return _filter_form(user, args, chapters, people).case_filter()
 
 
 @bp.get("/")
@@ -134,7 +97,7 @@ def queue() -> str:
     chapters = _chapters(user)
     people = services.assignable_people([c.id for c in chapters])
     form = _filter_form(user, request.args, chapters, people)
-    f = _case_filter(form)
+    f = form.case_filter()
     viewer = Viewer.of(user)
     counts = status_counts(viewer, f)
     total = sum(n for status, n in counts.items() if status_matches(f.status, status))

@@ -11,10 +11,9 @@ from wtforms.validators import InputRequired
 from union.admin.forms import choices
 from union.auth.models import User
 from union.cases import services as case_services
-from union.cases.forms import QueueFilterForm, record_id
-from union.cases.queue import ALL, MINE, OPEN, STATUS_FILTERS, UNASSIGNED, CaseFilter
+from union.cases.forms import QueueFilterForm
+from union.cases.queue import ALL, OPEN, STATUS_FILTERS, CaseFilter
 from union.chapters.models import Chapter
-from union.chapters.services import active_agencies
 from union.notices.forms import MaxChars, clean_text
 from union.notices.models import STATEMENT_TEXT
 
@@ -32,38 +31,8 @@ def read_filter(
     """The filter the URL asks for, read as the queue reads it (nonsense filters nothing),
     and its form with the options ``user`` may choose from."""
     form = ReportFilterForm(formdata=args)
-    form.chapter.choices = choices(
-        [("", "All your chapters" if not user.is_admin else "All chapters"),
-         *((c.id, f"{c.label} — {c.name}") for c in chapters)]
-    )  # fmt: skip
-    agencies = [("", "Any component"), *((a.id, a.label) for a in active_agencies())]
-    form.home.choices = choices(agencies)
-    form.receiving.choices = choices(agencies)
-    people = case_services.assignable_people([c.id for c in chapters])
-    form.assigned.choices = choices(
-        [("", "Anyone"), (MINE, "Me"), (UNASSIGNED, "Nobody yet"),
-         *((p.id, p.name) for p in people if p.id != user.id)]
-    )  # fmt: skip
-    form.validate()
-
-    def number(name: str) -> int | None:
-        # As the queue reads an id: "²" or 2**40 are no id (PostgreSQL refuses the latter).
-        return record_id(form.value(name))
-
-    return form, CaseFilter(
-        status=form.value("status") or ALL,
-        chapter_id=number("chapter"),
-        home_agency_id=number("home"),
-        receiving_agency_id=number("receiving"),
-        kind=form.value("kind"),
-        concern=form.value("concern"),
-        assigned=form.value("assigned"),
-        due=form.value("due"),
-        opened_from=form.value("opened_from"),
-        opened_to=form.value("opened_to"),
-        q=form.value("q"),
-        sort=form.value("sort") or "newest",
-    )
+    form.offer(user, chapters, case_services.assignable_people([c.id for c in chapters]))
+    return form, form.case_filter()
 
 
 def report_args(f: CaseFilter) -> dict[str, str]:
