@@ -1,6 +1,7 @@
 """Flask extensions, created once and bound to the app in ``create_app``.
 
-This module imports nothing of ours, so every feature can import from it.
+This module imports nothing of ours but ``union.core.commits`` (which imports nothing of
+ours), so every feature can import from it.
 """
 
 from flask_limiter import Limiter
@@ -12,6 +13,8 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
+
+from union.core.commits import Session
 
 # Constraint names are part of the schema migrations rely on: name them predictably.
 NAMING_CONVENTION = {
@@ -27,7 +30,7 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-db = SQLAlchemy(model_class=Base)
+db = SQLAlchemy(model_class=Base, session_options={"class_": Session})
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

@@ -8,6 +8,7 @@ from flask_login import current_user
 from sqlalchemy import JSON, ForeignKey, Index, String, event
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from union.core.commits import name_witness
 from union.core.time import utcnow
 from union.core.types import UTCDateTime
 from union.extensions import db
@@ -45,6 +46,16 @@ def _refuse_audit_changes(session: Session, flush_context: Any, instances: Any) 
     for obj in list(session.dirty) + list(session.deleted):
         if isinstance(obj, AuditEntry):
             raise AuditLogIsAppendOnly("audit entries are never changed or deleted")
+
+
+@event.listens_for(Session, "after_flush")
+def _witness_the_transaction(session: Session, flush_context: Any) -> None:
+    # An audit entry commits with its change or not at all: if the connection breaks
+    # during the COMMIT, whether this row exists says whether the change was saved.
+    for obj in session.new:
+        if isinstance(obj, AuditEntry):
+            name_witness(session, AuditEntry.__table__, obj.id)
+            return
 
 
 def record(

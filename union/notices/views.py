@@ -132,23 +132,28 @@ def _notice_form(notice: Notice) -> str | Response:
         _show_problems(form, problems)
         if not _has_errors(form):
             case = services.submit_notice(notice, actor=user)
-            db.session.commit()
-            flash(
+            # Everything the answer says is read before the commit, which expires it: a
+            # read after it could meet a dropped connection and tell the member "not
+            # saved" about a notice that is.
+            said = (
                 f"Your notice is submitted. Its reference is {case.reference}. "
-                f"A receipt is on its way to {user.email}.",
-                "success",
+                f"A receipt is on its way to {user.email}."
             )
-            return redirect(url_for(".show", notice_id=notice.id))
+            shown = url_for(".show", notice_id=notice.id)
+            db.session.commit()
+            flash(said, "success")
+            return redirect(shown)
 
+    notice_id = notice.id  # read before the commit expires it (as above)
     db.session.commit()
-    if notice.id is None:  # a blank new form: there is nothing to keep yet
+    if notice_id is None:  # a blank new form: there is nothing to keep yet
         if not _has_errors(form):
             flash("There is nothing to save yet: answer a question or attach a file.", "info")
         return _render_form(form, notice, tried_to_submit=bool(form.submit.data))
     if not _has_errors(form):
         flash("Your draft is saved. Come back to it any time from “My notices”.", "success")
-        return redirect(url_for(".edit", notice_id=notice.id))
-    notice = services.load_notice(notice.id) or notice  # the commit expired it
+        return redirect(url_for(".edit", notice_id=notice_id))
+    notice = services.load_notice(notice_id) or notice  # the commit expired it
     return _render_form(form, notice, tried_to_submit=bool(form.submit.data))
 
 
