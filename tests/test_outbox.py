@@ -123,16 +123,19 @@ def test_two_senders_at_once_send_each_message_once(ctx, smtp_server, database_u
 
     results: list[int] = []
     errors: list[BaseException] = []
+    # Each sender is its own app, as in its own process. They are built here, one after
+    # another: building one compiles its URL rules with ``ast``, which CPython 3.11 does
+    # not make safe to run from several threads at once (a SystemError, now and then).
+    workers = [create_app(_test_config(database_url, **_smtp(smtp_server))) for _ in range(3)]
 
-    def sender() -> None:
-        worker = create_app(_test_config(database_url, **_smtp(smtp_server)))
+    def sender(worker) -> None:
         try:
             with worker.app_context():
                 results.append(deliver_pending())
         except BaseException as exc:  # noqa: BLE001 - surfaced by the assertion below
             errors.append(exc)
 
-    threads = [threading.Thread(target=sender) for _ in range(3)]
+    threads = [threading.Thread(target=sender, args=(worker,)) for worker in workers]
     for thread in threads:
         thread.start()
     for thread in threads:
