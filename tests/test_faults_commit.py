@@ -37,8 +37,9 @@ def member(ctx):
 
 class LostAnswer:
     """The driver's next commit once armed (made serving a request, unless told
-    otherwise) commits or not, then fails as if the connection had dropped before the
-    database's answer arrived; ``still_away`` fails the request's next statement too."""
+    otherwise) commits or not, then the connection is gone before the answer arrives:
+    the driver raises its own error for that, which SQLAlchemy knows as a lost
+    connection. ``still_away`` fails every later statement of that request too."""
 
     def __init__(
         self, monkeypatch, *, commits: bool, in_request: bool = True, still_away: bool = False
@@ -47,25 +48,21 @@ class LostAnswer:
         real_commit, real_execute = dialect.do_commit, dialect.do_execute
         self.armed = False
         self.failed = 0
-        self.away = False  # the statement after the failed commit fails too
+        self.away = False
 
-        def do_commit(dialect_self, dbapi_connection):
+        def do_commit(dialect_self, connection):
             if not self.armed or (in_request and not has_request_context()):
-                return real_commit(dialect_self, dbapi_connection)
+                return real_commit(dialect_self, connection)
             self.armed = False
             self.failed += 1
-            if commits:
-                real_commit(dialect_self, dbapi_connection)
-            else:
-                dbapi_connection.rollback()
             self.away = still_away
-            raise dialect_self.loaded_dbapi.OperationalError(
-                "server closed the connection unexpectedly"
-            )
+            if commits:
+                real_commit(dialect_self, connection)
+            connection.dbapi_connection.close()  # the driver's own, not the pool's proxy
+            return real_commit(dialect_self, connection)  # a closed connection: it raises
 
         def do_execute(dialect_self, cursor, statement, parameters, context=None):
             if self.away and has_request_context():
-                self.away = False
                 self.failed += 1
                 raise dialect_self.loaded_dbapi.OperationalError("connection refused")
             return real_execute(dialect_self, cursor, statement, parameters, context)
@@ -146,7 +143,8 @@ def test_when_the_database_cannot_say_the_member_is_told_to_look_and_nothing_is_
     lost.armed = True
     response = _submit(client, member)
 
-    assert lost.failed == 2  # the commit, then the question
+    lost.away = False  # the database is back
+    assert lost.failed >= 2  # the commit, then the question (and the page's own reads)
     assert response.status_code == 503
     assert "look at My notices first" in response.get_data(as_text=True)
     [notice] = _notices()
@@ -160,14 +158,15 @@ def test_when_the_database_cannot_say_the_member_is_told_to_look_and_nothing_is_
 def test_a_commit_with_nothing_to_look_for_still_reports_the_error(ctx, monkeypatch):
     """A transaction with no audit entry (not a change made through the app) gives the
     session nothing to ask about: the caller hears the error, as before."""
-    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.exc import DBAPIError
 
     chapter = make_chapter()
     lost = LostAnswer(monkeypatch, commits=True, in_request=False)
     chapter.name = "Renamed behind the app's back"
     lost.armed = True
-    with pytest.raises(OperationalError):
+    with pytest.raises(DBAPIError) as raised:
         db.session.commit()
+    assert raised.value.connection_invalidated
     db.session.rollback()
     assert lost.failed == 1
     assert db.session.get(Chapter, chapter.id) is not None  # the session carries on

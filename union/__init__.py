@@ -5,7 +5,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, render_template, request
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -116,9 +116,12 @@ def _register_error_pages(app: Flask) -> None:
     # The database went away under the request (a restart, a failover; SQLite's lock
     # held past the busy timeout): nothing of the request was saved, and trying again in
     # a moment works (the pool checks connections before use). Say so, not "error".
-    @app.errorhandler(OperationalError)
-    @app.errorhandler(InterfaceError)
-    def _database_unavailable(error: Exception):  # type: ignore[no-untyped-def]
+    # Any other database error (a broken constraint) is a bug: a 500, logged as one.
+    @app.errorhandler(DBAPIError)
+    def _database_unavailable(error: DBAPIError):  # type: ignore[no-untyped-def]
+        unavailable = isinstance(error, OperationalError | InterfaceError)
+        if not (unavailable or error.connection_invalidated):
+            raise error
         app.logger.warning(
             "database unavailable during %s %s", request.method, request.path, exc_info=error
         )

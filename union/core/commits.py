@@ -19,7 +19,7 @@ from typing import Any
 
 import flask_sqlalchemy.session
 from sqlalchemy import Table, event, select
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import SessionTransaction
 
@@ -46,8 +46,10 @@ class Session(flask_sqlalchemy.session.Session):
     def commit(self) -> None:
         try:
             super().commit()
-        except (OperationalError, InterfaceError) as error:
-            if not self._committed_after_all(error):
+        except DBAPIError as error:
+            # Only a lost connection leaves the outcome unknown (SQLite, a local file,
+            # never does); any other error means the transaction did not commit.
+            if not error.connection_invalidated or not self._committed_after_all(error):
                 raise
 
     def _committed_after_all(self, error: Exception) -> bool:
@@ -63,11 +65,11 @@ class Session(flask_sqlalchemy.session.Session):
         try:
             self.rollback()
             committed = self.scalar(select(table.c.id).where(table.c.id == row_id)) is not None
-        except (OperationalError, InterfaceError):
+        except DBAPIError:
             # The database is still away: the caller hears the first error. The files
             # this transaction wrote are kept (they may belong to committed rows).
             log.warning("could not learn whether a commit landed", exc_info=True)
-            with contextlib.suppress(OperationalError, InterfaceError):
+            with contextlib.suppress(DBAPIError):
                 self.rollback()
             return False
         self.info.update(held)
