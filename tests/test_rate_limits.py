@@ -1,8 +1,11 @@
-"""Request rate limits on registration and password reset, with a clear message."""
+"""Request rate limits on registration, joining by invitation, password reset and the
+pages an emailed link opens, with a clear message."""
 
 import pytest
 
-from tests.factories import make_chapter
+from tests.factories import make_chapter, make_member
+from union.extensions import db
+from union.members.services import invitation_token
 
 
 @pytest.fixture
@@ -12,6 +15,7 @@ def app_config():
         "RATELIMIT_STORAGE_URI": "memory://",
         "RATELIMIT_REGISTER": "2 per hour",
         "RATELIMIT_PASSWORD_RESET": "2 per hour",
+        "RATELIMIT_LOGIN": "3 per minute",
     }
 
 
@@ -30,3 +34,27 @@ def test_password_reset_requests_are_limited(client, ctx):
         client.post("/password/forgot", data={"email": "someone@example.org"})
     response = client.post("/password/forgot", data={"email": "someone@example.org"})
     assert response.status_code == 429
+
+
+@pytest.mark.parametrize("page", ["/join/", "/password/reset/"])
+def test_trying_the_tokens_of_emailed_links_is_limited_like_trying_passwords(client, ctx, page):
+    """The token in an invitation or reset link stands in for a password, so guessing
+    tokens (each a 404 or a "that link has expired") pauses like guessing passwords."""
+    answers = [client.get(f"{page}guess-{n}").status_code for n in range(3)]
+    assert 429 not in answers
+    response = client.get(f"{page}guess-3")
+    assert response.status_code == 429
+    assert "Too many tries" in response.get_data(as_text=True)
+
+
+def test_joining_by_invitation_is_limited_like_registering(client, ctx):
+    chapter = make_chapter()
+    member = make_member(chapter, "1001", name="Ana Lima", email="ana@example.net")
+    db.session.commit()
+    link = f"/join/{invitation_token(member)}"
+    mismatched = {"name": "Ana Lima", "email": "ana@example.net", "password": "x" * 12}
+    for _ in range(2):  # refused beside the field, and counted
+        assert client.post(link, data=mismatched).status_code == 200
+    response = client.post(link, data=mismatched)  # the third try within the login limit
+    assert response.status_code == 429
+    assert "Too many tries" in response.get_data(as_text=True)

@@ -2,7 +2,7 @@
 
 from urllib.parse import urlsplit
 
-from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask import flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
@@ -16,6 +16,7 @@ from union.auth.forms import (
     ResetPasswordForm,
 )
 from union.auth.models import User, Verification, is_government_address
+from union.core.security import configured_limit
 from union.deadlines.ical import calendar_feed_context
 from union.extensions import db, limiter, login_manager
 
@@ -56,12 +57,8 @@ def _client_address() -> str:
     return request.remote_addr or "unknown"
 
 
-def _login_limit() -> str:
-    return current_app.config["RATELIMIT_LOGIN"]
-
-
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(configured_limit("RATELIMIT_LOGIN"), methods=["POST"])
 def login() -> str | Response:
     if current_user.is_authenticated:
         return redirect(url_for("home.index"))
@@ -101,16 +98,8 @@ def logout() -> Response:
     return redirect(url_for("auth.login"))
 
 
-def _register_limit() -> str:
-    return current_app.config["RATELIMIT_REGISTER"]
-
-
-def _reset_limit() -> str:
-    return current_app.config["RATELIMIT_PASSWORD_RESET"]
-
-
 @bp.route("/register", methods=["GET", "POST"])
-@limiter.limit(_register_limit, methods=["POST"])
+@limiter.limit(configured_limit("RATELIMIT_REGISTER"), methods=["POST"])
 def register() -> str | Response:
     if current_user.is_authenticated:
         return redirect(url_for("home.index"))
@@ -148,7 +137,7 @@ def _gov_warning(form: RegisterForm | AccountForm) -> dict[str, bool]:
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
-@limiter.limit(_reset_limit, methods=["POST"])
+@limiter.limit(configured_limit("RATELIMIT_PASSWORD_RESET"), methods=["POST"])
 def forgot_password() -> str | Response:
     form = ForgotPasswordForm()
     if form.validate_on_submit():
@@ -164,6 +153,7 @@ def forgot_password() -> str | Response:
 
 
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
+@limiter.limit(configured_limit("RATELIMIT_LOGIN"))  # a token in the address is a password
 def reset_password(token: str) -> str | Response:
     user = services.user_for_reset_token(token)
     if user is None:

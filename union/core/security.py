@@ -6,9 +6,10 @@ data: SVGs, hence ``img-src data:``. No page but the static files may be cached:
 carry members' stories, and the public ones carry one-time tokens in their URL or form.
 """
 
+from collections.abc import Callable
 from typing import Any
 
-from flask import Flask, Request, request
+from flask import Flask, Request, current_app, request
 from flask_login import current_user
 from werkzeug.routing import IntegerConverter, Map
 from werkzeug.utils import cached_property
@@ -93,6 +94,12 @@ def init_app(app: Flask) -> None:
         if request.endpoint != "static" and "no-store" not in headers.get("Cache-Control", ""):
             headers["Cache-Control"] = "no-store"
         return response
+
+
+def configured_limit(setting: str) -> Callable[[], str]:
+    """A Flask-Limiter limit read from the app's ``setting`` when a request comes, so a
+    deployment (or a test) sets it in its environment, e.g. ``RATELIMIT_LOGIN``."""
+    return lambda: current_app.config[setting]
 
 
 def per_user_or_address() -> str:

@@ -14,7 +14,8 @@ from union.auth.services import AccountError
 from union.chapters.models import Chapter
 from union.core.pagination import page_arg, paginate
 from union.core.permissions import ensure_can, rep_required
-from union.extensions import db
+from union.core.security import configured_limit
+from union.extensions import db, limiter
 from union.members import bp, imports, jobs, services
 from union.members.forms import (
     ConfirmForm,
@@ -334,6 +335,8 @@ def decide(user_id: int) -> str | Response:
 
 
 @bp.route("/join/<token>", methods=["GET", "POST"])
+@limiter.limit(configured_limit("RATELIMIT_LOGIN"))  # a token in the address is a password
+@limiter.limit(configured_limit("RATELIMIT_REGISTER"), methods=["POST"], scope="join")
 def join(token: str) -> str | Response | tuple[str, int]:
     if current_user.is_authenticated:
         flash("You are logged in already.", "info")

@@ -12,7 +12,7 @@ from werkzeug.wrappers import Response
 from union.auth.models import User
 from union.chapters.models import Agency
 from union.core.permissions import can, ensure_can
-from union.core.security import per_user_or_address
+from union.core.security import configured_limit, per_user_or_address
 from union.extensions import db, limiter
 from union.notices import bp, services, storage
 from union.notices.forms import DiscardForm, NoticeForm, UpdateForm, WithdrawForm
@@ -53,13 +53,12 @@ def mine() -> str:
 # -- the form: new, draft, submit ------------------------------------------------------
 
 
-def _submit_limit() -> str:
-    return current_app.config["RATELIMIT_NOTICE_SUBMIT"]
-
-
 # Saving and submitting share one budget per member, whatever the notice.
 _notice_writes = limiter.shared_limit(
-    _submit_limit, scope="notice-submit", key_func=per_user_or_address, methods=["POST"]
+    configured_limit("RATELIMIT_NOTICE_SUBMIT"),
+    scope="notice-submit",
+    key_func=per_user_or_address,
+    methods=["POST"],
 )
 
 
