@@ -67,14 +67,23 @@ def test_the_queue_filters_by_what_the_notices_say(client, ctx, chapter, rep):
     usms = _agency("USMS")
     from_usms = _case(chapter, home_agency_id=str(usms.id), training_status="complete",
                       training_gaps=[], pay_items=["overtime"])  # fmt: skip
+    # Trained, they say, yet they name training that is missing: a training concern.
+    gap_only = _case(chapter, kind="tdy", training_status="complete",
+                     training_gaps=["firearms"], pay_items=["overtime"])  # fmt: skip
     login(client, rep)
 
-    everyone = {detail.reference, task_force.reference, contract.reference, from_usms.reference}
+    everyone = {detail.reference, task_force.reference, contract.reference,
+                from_usms.reference, gap_only.reference}  # fmt: skip
     assert set(_refs(client)) == everyone
     assert _refs(client, "kind=task_force") == [task_force.reference]
     assert _refs(client, f"receiving={hsi.id}") == [task_force.reference]
     assert _refs(client, f"home={usms.id}") == [from_usms.reference]
-    assert set(_refs(client, "concern=training")) == {detail.reference, task_force.reference}
+    training = {detail.reference, task_force.reference, gap_only.reference}
+    assert set(_refs(client, "concern=training")) == training
+    # The counts at a glance (asked another way than the page's rows) agree with them.
+    page = client.get("/cases/?concern=training").get_data(as_text=True)
+    assert "New: <strong>3</strong>" in page
+    assert _refs(client, "kind=tdy&concern=training") == [gap_only.reference]
     assert _refs(client, "concern=contract") == [contract.reference]
     assert set(_refs(client, "concern=pay")) == {detail.reference, task_force.reference}
     assert _refs(client, "concern=safety") == []
