@@ -69,7 +69,11 @@ def _deadline_events(case_id):
 
 
 def _audits(action):
-    return list(db.session.scalars(db.select(AuditEntry).where(AuditEntry.action == action)))
+    return list(
+        db.session.scalars(
+            db.select(AuditEntry).where(AuditEntry.action == action).order_by(AuditEntry.id)
+        )
+    )
 
 
 def _url(deadline, action=""):
