@@ -14,6 +14,7 @@ from union.cases.models import Case
 from union.chapters.models import Agency
 from union.core.time import local_time, utcnow
 from union.deadlines.models import Deadline
+from union.deadlines.next_due import refresh as refresh_next_due
 from union.extensions import db
 from union.notices.models import Notice
 
@@ -60,6 +61,7 @@ def _generate(chapter, member, agencies):
         [{"case_id": ids[r["reference"]], "kind": "custom", "title": "Due", "due_on": r["due"],
           "original_due_on": r["due"], "created_at": now, "updated_at": now} for r in rows],
     )  # fmt: skip
+    refresh_next_due(db.session.connection())  # written in bulk, as the generator does
     db.session.commit()
     return rows, today
 

@@ -486,27 +486,79 @@ def test_urgency_of_no_date_is_none():
     assert services.urgency(None, date(2026, 3, 2)) is None
 
 
-def test_the_open_deadline_summary_gives_each_case_its_next_due_date(ctx, member, rep):
+def _stored_next_due(case_id):
+    """The case's next due date as the queue reads it (stored on the case)."""
+    db.session.expire_all()
+    return db.session.get(Case, case_id).next_due_on
+
+
+def _earliest_open(case_id):
+    open_dates = [d.due_on for d in _deadlines(case_id) if d.done_at is None]
+    return min(open_dates, default=None)
+
+
+def _every_case_agrees():
+    """No case's stored next due date differs from its open deadlines'."""
+    db.session.expire_all()
+    for case in db.session.scalars(db.select(Case)):
+        assert case.next_due_on == _earliest_open(case.id), case.reference
+
+
+def test_each_case_stores_its_next_due_date_through_every_change(ctx, member, rep):
     busy, quiet, done = make_notice(member), make_notice(member), make_notice(member)
     busy_case = db.session.get(Case, busy.case_id)
-    soon = _deadlines(busy.case_id)[0].due_on - timedelta(days=5)
-    services.add_deadline(busy_case, kind="custom", due_on=soon, actor=rep)
-    closed = services.add_deadline(busy_case, kind="custom", due_on=soon - timedelta(1), actor=rep)
-    services.close_deadline(closed, actor=rep)
+    [grievance] = _deadlines(busy.case_id)
+    assert _stored_next_due(busy.case_id) == grievance.due_on  # proposed on filing
+
+    busy_case = db.session.get(Case, busy.case_id)
+    soon = grievance.due_on - timedelta(days=5)
+    earlier = services.add_deadline(busy_case, kind="custom", due_on=soon, actor=rep)
+    db.session.commit()
+    assert _stored_next_due(busy.case_id) == soon  # an earlier one comes first
+
+    earlier = db.session.get(Deadline, earlier.id)
+    services.edit_deadline(
+        earlier, kind="custom", title="Moved", due_on=soon + timedelta(days=2),
+        extension=True, reason="Agreed with management", actor=rep,
+    )  # fmt: skip
+    db.session.commit()
+    assert _stored_next_due(busy.case_id) == soon + timedelta(days=2)  # extended
+
+    services.close_deadline(db.session.get(Deadline, earlier.id), actor=rep)
+    db.session.commit()
+    assert _stored_next_due(busy.case_id) == grievance.due_on  # closed: the next one
+
+    services.reopen_deadline(db.session.get(Deadline, earlier.id), actor=rep)
+    db.session.commit()
+    assert _stored_next_due(busy.case_id) == soon + timedelta(days=2)  # reopened
+
     for deadline in _deadlines(done.case_id):
         services.close_deadline(deadline, actor=rep)
     db.session.commit()
+    assert _stored_next_due(done.case_id) is None  # nothing open: nothing due
+    assert _stored_next_due(quiet.case_id) == _earliest_open(quiet.case_id)
+    _every_case_agrees()
 
-    summary = services.open_deadline_summary()
-    rows = db.session.execute(
-        db.select(Case.id, summary.c.next_due_on, summary.c.open_count)
-        .outerjoin(summary, summary.c.case_id == Case.id)
-        .order_by(Case.id)
-    ).all()
-    by_case = {case_id: (next_due, count) for case_id, next_due, count in rows}
-    assert by_case[busy.case_id] == (soon, 2)
-    assert by_case[quiet.case_id] == (_deadlines(quiet.case_id)[0].due_on, 1)
-    assert by_case[done.case_id] == (None, None)
+
+def test_the_stored_date_follows_notices_moved_between_cases(ctx, member, rep):
+    from union.cases import services as case_services
+    from union.notices.models import Notice
+
+    first, second = make_notice(member), make_notice(member)
+    source_id = second.case_id
+    target = db.session.get(Case, first.case_id)
+    case_services.link_notices(target, [db.session.get(Notice, second.id)], actor=rep)
+    db.session.commit()
+    assert _stored_next_due(source_id) is None  # its case closed, with its deadlines
+    _every_case_agrees()
+
+    notice = db.session.get(Notice, second.id)
+    new_case = case_services.split_notice(
+        db.session.get(Case, first.case_id), notice, year=_today(member.chapter).year, actor=rep
+    )
+    db.session.commit()
+    assert _stored_next_due(new_case.id) is not None  # proposed again for the new case
+    _every_case_agrees()
 
 
 def test_case_deadlines_lists_open_ones_first_by_due_date(ctx, member, rep):

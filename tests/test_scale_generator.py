@@ -96,6 +96,16 @@ def test_deadlines_are_closed_with_their_case_and_extensions_keep_the_first_date
         assert deadline.due_on >= deadline.original_due_on
         if status[deadline.case_id] not in OPEN_STATUSES:
             assert deadline.done_at is not None
+    # Each case stores its next due date (the queue reads it), as the app would keep it.
+    earliest: dict[int, object] = {}
+    for deadline in deadlines:
+        if deadline.done_at is None:
+            earliest[deadline.case_id] = min(
+                deadline.due_on, earliest.get(deadline.case_id, deadline.due_on)
+            )
+    stored = dict(db.session.execute(select(Case.id, Case.next_due_on)).all())
+    assert stored == {case_id: earliest.get(case_id) for case_id in status}
+    assert any(stored.values())
 
 
 def test_references_are_unique_and_the_counters_are_past_them(summary):

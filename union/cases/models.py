@@ -141,6 +141,8 @@ class Case(db.Model):
         enum_check("priority", CasePriority),
         # The queue's filters: a chapter's cases by status, a rep's, the stale ones.
         Index("ix_cases_chapter_id_status", "chapter_id", "status"),
+        # ... and what is due: a chapter's cases by how soon.
+        Index("ix_cases_chapter_id_next_due_on", "chapter_id", "next_due_on"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -164,6 +166,11 @@ class Case(db.Model):
     # it read: two reps saving the same case can never silently overwrite each other.
     # Forms carry it too, so a page opened before someone else's change is refused.
     version: Mapped[int] = mapped_column(default=1, server_default="1")
+    # The earliest due date among the case's open deadlines (None without one), kept by
+    # the deadlines feature whenever a deadline changes, never set here: a stored copy,
+    # so the queue filters and sorts by it through an index instead of looking through
+    # every deadline of a chapter for each page.
+    next_due_on: Mapped[date | None] = mapped_column(Date)
 
     __mapper_args__ = {"version_id_col": version}
 

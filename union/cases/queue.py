@@ -135,30 +135,16 @@ def visible(viewer: Viewer) -> ColumnElement[bool]:
     return Case.chapter_id.in_(viewer.chapter_ids)
 
 
-def _deadline_summary(chapters: tuple[int, ...] | None = None) -> Any:
-    """The deadlines feature's summary of open deadlines per case (of ``chapters``
-    only, when given), if installed."""
-    try:
-        from union.deadlines.services import open_deadline_summary
-    except ImportError:
-        return None
-    return open_deadline_summary(chapters)
-
-
 def _next_due() -> Any:
-    """Each case's earliest open deadline, as a subquery correlated with the case (None
-    without the deadlines feature): the database looks up the case's own open deadlines
-    by index."""
-    try:
-        from union.deadlines.services import next_due_on
-    except ImportError:
-        return None
-    return next_due_on(Case.id)
+    """Each case's earliest open deadline (None without the deadlines feature): the date
+    the deadlines feature stores on the case (``Case.next_due_on``), indexed with the
+    chapter."""
+    return Case.next_due_on if deadlines_available() else None
 
 
 def deadlines_available() -> bool:
     try:
-        from union.deadlines.services import open_deadline_summary  # noqa: F401
+        from union.deadlines import next_due  # noqa: F401
     except ImportError:
         return False
     return True
@@ -172,9 +158,10 @@ def _narrowed(
     stmt: Select[Any], viewer: Viewer, f: CaseFilter, *, per_case: bool = False
 ) -> Select[Any]:
     """Every condition of the filter except status (the status counts need them all but
-    that one). The viewer's scope comes first. Conditions on notices and deadlines are
-    ``case id IN (subquery)``, not correlated: the database finds the matching notices
-    or deadlines once, by their own indexes, however many cases there are.
+    that one). The viewer's scope comes first. What is due is the case's stored next due
+    date (indexed with the chapter). Conditions on notices are ``case id IN (subquery)``,
+    not correlated: the database finds the matching notices once, by their own indexes,
+    however many cases there are.
 
     ``per_case`` asks the notice conditions of each case instead (EXISTS, by the
     notices' case index), for a query that walks cases in a page's order and stops at
@@ -197,22 +184,22 @@ def _narrowed(
     if f.opened_to is not None:
         end = _local_midnight(f.opened_to + timedelta(days=1), viewer.zone)
         stmt = stmt.where(Case.created_at < end)
-    # The subqueries look only in the chapters the viewer may see (or the one asked
+    # The subquery looks only in the chapters the viewer may see (or the one asked
     # for): what a rep's queue costs depends on their chapters, not on the whole union.
     if f.chapter_id is not None:
         chapters: tuple[int, ...] | None = (f.chapter_id,)
     else:
         chapters = None if viewer.is_admin else viewer.chapter_ids
-    summary = _deadline_summary(chapters) if f.due in DUE_FILTERS else None
-    if summary is not None:
+    next_due = _next_due() if f.due in DUE_FILTERS else None
+    if next_due is not None:
         soon = viewer.today + timedelta(days=DUE_SOON_DAYS)
-        next_due = summary.c.next_due_on
-        due = {
-            "overdue": next_due < viewer.today,
-            "week": next_due.between(viewer.today, soon),
-            "attention": next_due <= soon,
-        }[f.due]  # type: ignore[index]
-        stmt = stmt.where(Case.id.in_(select(summary.c.case_id).where(due)))
+        stmt = stmt.where(
+            {
+                "overdue": next_due < viewer.today,
+                "week": next_due.between(viewer.today, soon),
+                "attention": next_due <= soon,
+            }[f.due]  # type: ignore[index]
+        )
 
     # A collective case matches when one of its notices matches all the notice filters.
     # (A case's notices are all of its own chapter.)
@@ -298,9 +285,10 @@ def queue_query(viewer: Viewer, f: CaseFilter, *, paged: bool = False) -> Select
 
 def status_counts(viewer: Viewer, f: CaseFilter) -> dict[str, int]:
     """How many cases of each status match the filter but for its status (one grouped
-    query): the queue's counts at a glance."""
+    query): the queue's counts at a glance. With a due filter, the cases due (found by
+    the stored date's index) are few, so their notices are asked case by case."""
     stmt = select(Case.status, func.count(Case.id))
-    stmt = _narrowed(stmt, viewer, f).group_by(Case.status)
+    stmt = _narrowed(stmt, viewer, f, per_case=f.due in DUE_FILTERS).group_by(Case.status)
     counts = {s.value: 0 for s in CaseStatus}
     counts.update({status: int(n) for status, n in db.session.execute(stmt)})
     return counts

@@ -6,4 +6,4 @@ from flask import Blueprint
 
 bp = Blueprint("deadlines", __name__)
 
-from union.deadlines import views  # noqa: E402,F401  (routes register on import)
+from union.deadlines import next_due, views  # noqa: E402,F401  (listeners and routes register on import)

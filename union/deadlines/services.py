@@ -6,13 +6,12 @@ three ways: a row of the deadline's own history, an event on the case timeline, 
 audit entry.
 """
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Subquery, func, select
-from sqlalchemy.orm import aliased, joinedload, selectinload
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
 
 from union.cases import services as case_services
 from union.cases.models import Case, CaseEvent, CaseEventKind
@@ -93,35 +92,6 @@ def days_left_text(due_on: date, today: date) -> str:
 
 
 # -- loading ---------------------------------------------------------------------------
-
-
-def next_due_on(case_id: Any) -> Any:
-    """The earliest open due date of the case whose id is ``case_id`` (a column of the
-    enclosing query), as a correlated scalar subquery: one index lookup per case."""
-    return (
-        select(func.min(Deadline.due_on))
-        .where(Deadline.case_id == case_id, Deadline.done_at.is_(None))
-        .scalar_subquery()
-    )
-
-
-def open_deadline_summary(chapters: Iterable[int] | None = None) -> Subquery:
-    """Per case with open deadlines: ``case_id``, ``next_due_on`` (the earliest open due
-    date) and ``open_count``; only the cases of ``chapters`` when given, so that a rep's
-    filter groups their chapters' deadlines, not the whole union's. Outer-join it from a
-    case query to filter by what is due, sort by it, or show days left."""
-    stmt = select(
-        Deadline.case_id.label("case_id"),
-        func.min(Deadline.due_on).label("next_due_on"),
-        func.count(Deadline.id).label("open_count"),
-    ).where(Deadline.done_at.is_(None))
-    if chapters is not None:
-        # Its own name for cases: a query on cases would otherwise correlate with it.
-        of_case = aliased(Case, name="deadline_case")
-        stmt = stmt.join(of_case, of_case.id == Deadline.case_id).where(
-            of_case.chapter_id.in_(list(chapters))
-        )
-    return stmt.group_by(Deadline.case_id).subquery("open_deadlines")
 
 
 def case_deadlines(case: Case) -> list[Deadline]:

@@ -138,6 +138,7 @@ def generate(
 
     ``progress`` is called with the number of cases written so far; ``analyze`` gathers
     the planner's statistics at the end (a freshly loaded database has none)."""
+    from union.deadlines.next_due import refresh as refresh_next_due
     from union.demo import DEMO_PASSWORD
     from union.scale.stories import CaseMaker, add_digest_preferences, add_roster_requests
 
@@ -181,6 +182,9 @@ def generate(
         started_counters = time.perf_counter()
         maker.save_counters()
         writer.seconds["case_reference_counters"] += time.perf_counter() - started_counters
+        started_next_due = time.perf_counter()
+        refresh_next_due(conn)  # deadlines written in bulk, past the session that keeps it
+        writer.seconds["cases.next_due_on"] = time.perf_counter() - started_next_due
         writer.move_sequences()
         conn.commit()
         if analyze:
