@@ -506,7 +506,6 @@ def _every_case_agrees():
 
 def test_each_case_stores_its_next_due_date_through_every_change(ctx, member, rep):
     busy, quiet, done = make_notice(member), make_notice(member), make_notice(member)
-    busy_case = db.session.get(Case, busy.case_id)
     [grievance] = _deadlines(busy.case_id)
     assert _stored_next_due(busy.case_id) == grievance.due_on  # proposed on filing
 
