@@ -7,6 +7,7 @@ import subprocess
 import time
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from harness import ROOT, say
@@ -170,6 +171,14 @@ def check_targets(results: list[Measurement], settings: Any) -> list[tuple[str, 
     return rows
 
 
+def _shown(value: Any) -> str:
+    """A setting as the results file keeps it: paths inside the checkout relative to it
+    (the file is committed; a machine's own paths do not belong in it)."""
+    if isinstance(value, Path) and value.is_absolute() and value.is_relative_to(ROOT):
+        return str(value.relative_to(ROOT))
+    return str(value)
+
+
 def write_report(
     settings: Any,
     results: list[Measurement],
@@ -263,7 +272,7 @@ def write_report(
         ]
     settings.out.write_text("\n".join(lines) + "\n")
     data = {
-        "settings": {k: str(v) for k, v in asdict(settings).items()},
+        "settings": {k: _shown(v) for k, v in asdict(settings).items()},
         "results": [asdict(m) for m in results],
         "data_sets": infos,
     }
